@@ -1,0 +1,34 @@
+//! The one tokio runtime of the process, created on first use and shared by every
+//! server and client.
+
+use std::sync::OnceLock;
+
+use tokio::runtime::{Builder, Handle, Runtime};
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+/// Handle of the shared multi-thread runtime (one worker per available CPU).
+pub(crate) fn handle() -> &'static Handle {
+    RUNTIME
+        .get_or_init(|| {
+            Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("psws-worker")
+                .build()
+                .expect("the operating system refused to start the engine's threads")
+        })
+        .handle()
+}
+
+/// Runs `fut` on the runtime and waits for it from a thread that is not a runtime worker.
+pub(crate) fn block_on<F>(fut: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle().spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv().expect("the engine runtime dropped a task it was asked to run")
+}
