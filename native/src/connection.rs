@@ -1,19 +1,17 @@
-//! One upgraded signal connection: its identity, its send queue, and the task that
-//! moves frames between the socket and the engine.
+//! One upgraded signal connection: its identity, its send queue, and its task.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures_util::{SinkExt, StreamExt};
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
-use crate::queue::{Outbound, Pushed, SendQueue};
+use crate::pump::{self, Inbound, Timings};
+use crate::queue::{Pushed, SendQueue};
 use crate::signals::Signals;
 use crate::{Protocol, Scope, SigningContext};
 
@@ -72,7 +70,8 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     pub(crate) fn new(id: u64, identity: Identity, queue: SendQueue) -> Self {
-        let remote_ip = ip_text(&identity.remote);
+        // As .NET's IPAddressToString: IPv4-mapped IPv6 reads `::ffff:a.b.c.d`.
+        let remote_ip = identity.remote.ip().to_string();
         Self {
             id,
             group_lower: identity.group.to_lowercase(),
@@ -180,193 +179,41 @@ impl Connection {
     }
 }
 
-/// Text of an IP as .NET's `IPAddressToString` writes it (IPv4-mapped IPv6 as `::ffff:a.b.c.d`).
-fn ip_text(addr: &SocketAddr) -> String {
-    addr.ip().to_string()
+/// Inbound frames of a server connection go to the signal hub.
+struct ToSignals<'a> {
+    conn: &'a Arc<Connection>,
+    signals: &'a Signals,
 }
 
-/// How a connection ended.
-#[derive(Debug, Clone)]
-pub(crate) struct Ending {
-    pub code: u16,
-    pub reason: String,
-    pub initiator: CloseInitiator,
-}
-
-impl Ending {
-    fn new(code: u16, reason: impl Into<String>, initiator: CloseInitiator) -> Self {
-        Self { code, reason: reason.into(), initiator }
+impl Inbound for ToSignals<'_> {
+    fn text(&self, text: Utf8Bytes) {
+        self.signals.on_text(self.conn, text)
+    }
+    fn binary(&self, data: Bytes) {
+        self.signals.on_binary(self.conn, data)
+    }
+    fn activity(&self) {
+        self.conn.touch()
+    }
+    fn warn(&self, message: String) {
+        self.signals.log_warn(&format!("connection {} ({}): {message}", self.conn.id, self.conn.name()))
     }
 }
 
 /// Runs a connection until it closes, then reports how it ended to `signals`.
-pub(crate) async fn run<S>(conn: Arc<Connection>, ws: WebSocketStream<S>, signals: Arc<Signals>)
+pub(crate) async fn run<S>(conn: Arc<Connection>, mut ws: WebSocketStream<S>, signals: Arc<Signals>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     signals.on_connected(&conn);
-    let ending = Pump { conn: &conn, ws, signals: &signals }.run().await;
+    let config = signals.config();
+    let timings = Timings {
+        ping_interval: config.ping_interval,
+        pong_timeout: config.pong_timeout,
+        close_timeout: config.close_timeout,
+        max_message_size: config.max_message_size,
+    };
+    let ending = pump::run(&mut ws, &conn.queue, &ToSignals { conn: &conn, signals: &signals }, timings).await;
     conn.queue.shut();
     signals.on_disconnected(&conn, ending);
-}
-
-struct Pump<'a, S> {
-    conn: &'a Arc<Connection>,
-    ws: WebSocketStream<S>,
-    signals: &'a Arc<Signals>,
-}
-
-/// Outcome of writing one batch.
-enum Written {
-    /// Everything was sent.
-    Sent,
-    /// A Close was reached: start the close handshake with this code and reason.
-    Close(u16, String),
-}
-
-impl<S> Pump<'_, S>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    async fn run(mut self) -> Ending {
-        let cfg = self.signals.config().clone();
-        let mut batch = VecDeque::new();
-        let mut last_inbound = Instant::now();
-        let mut pinged = false;
-        let keepalive = tokio::time::sleep(cfg.ping_interval);
-        tokio::pin!(keepalive);
-        loop {
-            self.conn.queue.drain_into(&mut batch);
-            if !batch.is_empty() {
-                let written = tokio::select! {
-                    biased;
-                    written = write_batch(&mut self.ws, &mut batch) => written,
-                    () = self.conn.queue.aborted() => {
-                        return Ending::new(1008, "send queue full: the client reads too slowly", CloseInitiator::Server);
-                    }
-                };
-                batch.clear();
-                match written {
-                    Ok(Written::Sent) => continue,
-                    Ok(Written::Close(code, reason)) => return self.close(code, reason, &cfg).await,
-                    Err(e) => return Ending::new(1006, format!("write failed: {e}"), CloseInitiator::Client),
-                }
-            }
-            tokio::select! {
-                () = self.conn.queue.ready() => {}
-                inbound = self.ws.next() => {
-                    last_inbound = Instant::now();
-                    pinged = false;
-                    self.conn.touch();
-                    match inbound {
-                        Some(Ok(Message::Text(text))) => self.signals.on_text(self.conn, text),
-                        Some(Ok(Message::Binary(data))) => self.signals.on_binary(self.conn, data),
-                        Some(Ok(Message::Close(frame))) => return self.closed_by_peer(frame, &cfg).await,
-                        Some(Ok(_)) => {}
-                        Some(Err(e)) => return self.failed(e, &cfg).await,
-                        None => return Ending::new(1006, "the connection was dropped without a Close frame", CloseInitiator::Client),
-                    }
-                }
-                () = &mut keepalive => {
-                    let idle = last_inbound.elapsed();
-                    if pinged && idle >= cfg.ping_interval + cfg.pong_timeout {
-                        return Ending::new(1006, "no answer to the keep-alive ping", CloseInitiator::Server);
-                    }
-                    let next = if idle < cfg.ping_interval {
-                        last_inbound + cfg.ping_interval
-                    } else {
-                        if !pinged {
-                            pinged = true;
-                            if self.ws.send(Message::Ping(Default::default())).await.is_err() {
-                                return Ending::new(1006, "the keep-alive ping could not be sent", CloseInitiator::Client);
-                            }
-                        }
-                        last_inbound + cfg.ping_interval + cfg.pong_timeout
-                    };
-                    keepalive.as_mut().reset(next.into());
-                }
-            }
-        }
-    }
-
-    /// Server-initiated close: send the Close frame, wait (bounded) for the reply.
-    async fn close(&mut self, code: u16, reason: String, cfg: &crate::ServerConfig) -> Ending {
-        let frame = CloseFrame { code: code.into(), reason: reason.clone().into() };
-        if self.ws.close(Some(frame)).await.is_ok() {
-            self.drain_until_closed(cfg.close_timeout).await;
-        }
-        Ending::new(code, reason, CloseInitiator::Server)
-    }
-
-    /// The peer sent Close: tungstenite has queued the echo; flush it and finish.
-    async fn closed_by_peer(&mut self, frame: Option<CloseFrame>, cfg: &crate::ServerConfig) -> Ending {
-        self.drain_until_closed(cfg.close_timeout).await;
-        match frame {
-            Some(f) => Ending::new(f.code.into(), f.reason.as_str(), CloseInitiator::Client),
-            None => Ending::new(1005, "", CloseInitiator::Client),
-        }
-    }
-
-    /// A read failed: answer protocol violations with the matching close code.
-    async fn failed(&mut self, error: tungstenite::Error, cfg: &crate::ServerConfig) -> Ending {
-        use tungstenite::Error as E;
-        let code = match &error {
-            E::Capacity(_) => 1009,
-            E::Utf8(_) => 1007,
-            E::Protocol(_) | E::AttackAttempt => 1002,
-            _ => return Ending::new(1006, format!("read failed: {error}"), CloseInitiator::Client),
-        };
-        let reason = match code {
-            1009 => format!("message too big (the maximum is {} bytes)", cfg.max_message_size),
-            _ => error.to_string(),
-        };
-        self.signals.log_warn(&format!("connection {} ({}): {error}; closing with {code}", self.conn.id, self.conn.name()));
-        self.close(code, truncate_reason(reason), cfg).await
-    }
-
-    async fn drain_until_closed(&mut self, limit: Duration) {
-        let _ = tokio::time::timeout(limit, async { while let Some(Ok(_)) = self.ws.next().await {} }).await;
-    }
-}
-
-/// Close reasons must fit a control frame (123 bytes of UTF-8).
-fn truncate_reason(mut reason: String) -> String {
-    if reason.len() > 123 {
-        let mut end = 123;
-        while !reason.is_char_boundary(end) {
-            end -= 1;
-        }
-        reason.truncate(end);
-    }
-    reason
-}
-
-/// Feeds every queued message and flushes once: one write syscall for the batch.
-async fn write_batch<S>(ws: &mut WebSocketStream<S>, batch: &mut VecDeque<Outbound>) -> Result<Written, tungstenite::Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let mut written = Written::Sent;
-    while let Some(item) = batch.pop_front() {
-        match item {
-            Outbound::Message(message) => ws.feed(message).await?,
-            Outbound::Close(code, reason) => {
-                written = Written::Close(code, reason);
-                break;
-            }
-        }
-    }
-    ws.flush().await?;
-    Ok(written)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_are_cut_on_a_char_boundary() {
-        let r = truncate_reason("é".repeat(100));
-        assert!(r.len() <= 123 && r.chars().all(|c| c == 'é'));
-    }
 }

@@ -99,26 +99,42 @@ impl<F: Fn(Event) + Send + Sync + 'static> EventHandler for F {
     }
 }
 
-/// The handler slot of a server.
-#[derive(Default)]
-pub(crate) struct Emitter {
-    handler: RwLock<Option<Arc<dyn EventHandler>>>,
+/// A log line, for the host's event stream.
+pub(crate) struct LogLine(pub LogLevel, pub String);
+
+impl From<LogLine> for Event {
+    fn from(LogLine(level, message): LogLine) -> Self {
+        Event::Log { level, message }
+    }
 }
 
-impl Emitter {
-    pub(crate) fn set(&self, handler: Option<Arc<dyn EventHandler>>) {
+/// The handler slot of a server or client hub.
+pub(crate) struct Emitter<E> {
+    handler: RwLock<Option<Arc<dyn Fn(E) + Send + Sync>>>,
+}
+
+impl<E> Default for Emitter<E> {
+    fn default() -> Self {
+        Self { handler: RwLock::new(None) }
+    }
+}
+
+impl<E> Emitter<E> {
+    pub(crate) fn set(&self, handler: Option<Arc<dyn Fn(E) + Send + Sync>>) {
         *self.handler.write() = handler;
     }
 
     /// Delivers an event; without a handler it is dropped (a request handle then
     /// answers 500).
-    pub(crate) fn emit(&self, event: Event) {
+    pub(crate) fn emit(&self, event: E) {
         let handler = self.handler.read().clone();
         if let Some(handler) = handler {
-            handler.on_event(event);
+            handler(event);
         }
     }
+}
 
+impl<E: From<LogLine>> Emitter<E> {
     /// Logs through `tracing` and hands the line to the host.
     pub(crate) fn log(&self, level: LogLevel, message: String) {
         match level {
@@ -127,6 +143,6 @@ impl Emitter {
             LogLevel::Warn => tracing::warn!("{message}"),
             LogLevel::Error => tracing::error!("{message}"),
         }
-        self.emit(Event::Log { level, message });
+        self.emit(LogLine(level, message).into());
     }
 }

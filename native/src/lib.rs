@@ -13,7 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod broadcast;
-// pub mod client;
+pub mod client;
 mod config;
 mod connection;
 mod envelope;
@@ -22,6 +22,7 @@ mod events;
 mod http;
 mod listener;
 mod metrics;
+mod pump;
 mod queue;
 mod registry;
 mod routes;
@@ -32,7 +33,7 @@ mod signing;
 mod tls;
 
 pub use broadcast::BroadcastLevel;
-// pub use client::{ClientConfig, ClientEvent, ClientHandler, ClientHub, ClientState, ConnectOptions, ReconnectPolicy};
+pub use client::{ClientConfig, ClientEvent, ClientHandler, ClientHub, ClientState, ConnectOptions, ReconnectPolicy};
 pub use config::{EndpointConfig, Protocol, Scope, ServerConfig, SlowReaderPolicy, TlsIdentity};
 pub use connection::{CloseInitiator, Connection};
 pub use envelope::Envelope;

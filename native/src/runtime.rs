@@ -7,20 +7,29 @@ use tokio::runtime::{Builder, Handle, Runtime};
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
+/// Name of the runtime's worker threads.
+const THREAD_NAME: &str = "psws-worker";
+
 /// Handle of the shared multi-thread runtime (one worker per available CPU).
 pub(crate) fn handle() -> &'static Handle {
     RUNTIME
         .get_or_init(|| {
             Builder::new_multi_thread()
                 .enable_all()
-                .thread_name("psws-worker")
+                .thread_name(THREAD_NAME)
                 .build()
                 .expect("the operating system refused to start the engine's threads")
         })
         .handle()
 }
 
-/// Runs `fut` on the runtime and waits for it from a thread that is not a runtime worker.
+/// True on one of the runtime's worker threads (where waiting for the runtime would
+/// deadlock it).
+pub(crate) fn on_engine_thread() -> bool {
+    std::thread::current().name() == Some(THREAD_NAME)
+}
+
+/// Runs `fut` on the runtime and waits for it; callers check [`on_engine_thread`] first.
 pub(crate) fn block_on<F>(fut: F) -> F::Output
 where
     F: std::future::Future + Send + 'static,

@@ -104,7 +104,7 @@ impl Server {
 
     /// Sets the event handler (replacing any earlier one).
     pub fn set_event_handler(&self, handler: impl EventHandler) {
-        self.signals().events.set(Some(Arc::new(handler)));
+        self.signals().events.set(Some(Arc::new(move |event| handler.on_event(event))));
     }
 
     /// Removes the event handler; later events are dropped (requests answer 500).
@@ -171,7 +171,7 @@ impl Server {
             let limit = shared.signals.config().close_timeout * 2;
             let _ = tokio::time::timeout(limit, shared.tracker.wait()).await;
         };
-        if tokio::runtime::Handle::try_current().is_ok() {
+        if crate::runtime::on_engine_thread() {
             crate::runtime::handle().spawn(shutdown);
         } else {
             crate::runtime::block_on(shutdown);

@@ -11,14 +11,15 @@ use parking_lot::{Mutex, RwLock};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::broadcast::BroadcastLevels;
-use crate::connection::{Ending, Identity};
+use crate::connection::Identity;
+use crate::pump::{Ending, Side};
 use crate::events::{DisconnectEvent, Emitter, SignalMessage};
 use crate::metrics::Metrics;
 use crate::queue::{Pushed, SendQueue};
 use crate::registry::{Filter, Registry};
 use crate::routes::{RouteTable, SIGNAL_METHOD};
 use crate::signing::{Signer, looks_signed};
-use crate::{BroadcastLevel, Connection, Envelope, Error, Event, LogLevel, Result, Scope, ServerConfig, SigningContext};
+use crate::{BroadcastLevel, CloseInitiator, Connection, Envelope, Error, Event, LogLevel, Result, Scope, ServerConfig, SigningContext};
 
 /// Counts of one fan-out.
 #[derive(Default)]
@@ -57,7 +58,7 @@ pub(crate) struct Signals {
     signer: RwLock<Option<Signer>>,
     /// HTTP routes and signal routes (method `SIGNAL`).
     pub(crate) signal_routes: RouteTable,
-    pub(crate) events: Emitter,
+    pub(crate) events: Emitter<Event>,
     pub(crate) metrics: Metrics,
     next_id: AtomicU64,
 }
@@ -143,7 +144,10 @@ impl Signals {
                 connection: conn.clone(),
                 code: ending.code,
                 reason: ending.reason,
-                initiator: ending.initiator,
+                initiator: match ending.side {
+                    Side::Local => CloseInitiator::Server,
+                    Side::Peer => CloseInitiator::Client,
+                },
             }));
         }
     }

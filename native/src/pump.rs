@@ -1,0 +1,236 @@
+//! The loop that moves frames between one WebSocket and the engine, shared by server
+//! connections and external client connections: batched writes from a send queue,
+//! inbound messages to a handler, keep-alive pings, and both kinds of close.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
+
+use crate::queue::{Outbound, SendQueue};
+
+/// The timing and size settings a pump needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timings {
+    /// Ping after this long without an inbound frame.
+    pub ping_interval: Duration,
+    /// Give up this long after the ping if nothing arrived.
+    pub pong_timeout: Duration,
+    /// How long a close waits for the peer's Close reply.
+    pub close_timeout: Duration,
+    /// The inbound message limit (for the 1009 reason text).
+    pub max_message_size: usize,
+}
+
+/// Where inbound data goes.
+pub(crate) trait Inbound {
+    /// A text message arrived.
+    fn text(&self, text: Utf8Bytes);
+    /// A binary message arrived.
+    fn binary(&self, data: Bytes);
+    /// Any frame arrived (for the last-activity time).
+    fn activity(&self) {}
+    /// Something worth a warning in the log.
+    fn warn(&self, message: String);
+}
+
+/// Which end of the socket ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// This process (a close call, a timeout, a protocol violation by the peer).
+    Local,
+    /// The other end (its Close frame, or it went away).
+    Peer,
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone)]
+pub(crate) struct Ending {
+    pub code: u16,
+    pub reason: String,
+    pub side: Side,
+}
+
+impl Ending {
+    pub(crate) fn new(code: u16, reason: impl Into<String>, side: Side) -> Self {
+        Self { code, reason: reason.into(), side }
+    }
+}
+
+/// Outcome of writing one batch.
+enum Written {
+    /// Everything was sent.
+    Sent,
+    /// A Close was reached: start the close handshake with this code and reason.
+    Close(u16, String),
+}
+
+/// Runs the socket until it closes and says how it ended.
+pub(crate) async fn run<S, I>(ws: &mut WebSocketStream<S>, queue: &SendQueue, inbound: &I, timings: Timings) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    I: Inbound,
+{
+    Pump { ws, queue, inbound, timings }.run().await
+}
+
+struct Pump<'a, S, I> {
+    ws: &'a mut WebSocketStream<S>,
+    queue: &'a SendQueue,
+    inbound: &'a I,
+    timings: Timings,
+}
+
+impl<S, I> Pump<'_, S, I>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    I: Inbound,
+{
+    async fn run(mut self) -> Ending {
+        let t = self.timings;
+        let mut batch = VecDeque::new();
+        let mut last_inbound = Instant::now();
+        let mut pinged = false;
+        let keepalive = tokio::time::sleep(t.ping_interval);
+        tokio::pin!(keepalive);
+        loop {
+            self.queue.drain_into(&mut batch);
+            if !batch.is_empty() {
+                let written = tokio::select! {
+                    biased;
+                    written = write_batch(self.ws, &mut batch) => written,
+                    () = self.queue.aborted() => {
+                        return Ending::new(1008, "send queue full: the peer reads too slowly", Side::Local);
+                    }
+                };
+                batch.clear();
+                match written {
+                    Ok(Written::Sent) => continue,
+                    Ok(Written::Close(code, reason)) => return self.close(code, reason).await,
+                    Err(e) => return Ending::new(1006, format!("write failed: {e}"), Side::Peer),
+                }
+            }
+            tokio::select! {
+                () = self.queue.ready() => {}
+                inbound = self.ws.next() => {
+                    last_inbound = Instant::now();
+                    pinged = false;
+                    self.inbound.activity();
+                    match inbound {
+                        Some(Ok(Message::Text(text))) => self.inbound.text(text),
+                        Some(Ok(Message::Binary(data))) => self.inbound.binary(data),
+                        Some(Ok(Message::Close(frame))) => return self.closed_by_peer(frame).await,
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return self.failed(e).await,
+                        None => return Ending::new(1006, "the connection was dropped without a Close frame", Side::Peer),
+                    }
+                }
+                () = &mut keepalive => {
+                    let idle = last_inbound.elapsed();
+                    if pinged && idle >= t.ping_interval + t.pong_timeout {
+                        return Ending::new(1006, "no answer to the keep-alive ping", Side::Local);
+                    }
+                    let next = if idle < t.ping_interval {
+                        last_inbound + t.ping_interval
+                    } else {
+                        if !pinged {
+                            pinged = true;
+                            if self.ws.send(Message::Ping(Bytes::new())).await.is_err() {
+                                return Ending::new(1006, "the keep-alive ping could not be sent", Side::Peer);
+                            }
+                        }
+                        last_inbound + t.ping_interval + t.pong_timeout
+                    };
+                    keepalive.as_mut().reset(next.into());
+                }
+            }
+        }
+    }
+
+    /// Our close: send the Close frame, wait (bounded) for the reply.
+    async fn close(&mut self, code: u16, reason: String) -> Ending {
+        let frame = CloseFrame { code: code.into(), reason: reason.clone().into() };
+        let limit = self.timings.close_timeout;
+        if let Ok(Ok(())) = tokio::time::timeout(limit, self.ws.close(Some(frame))).await {
+            self.drain_until_closed().await;
+        }
+        Ending::new(code, reason, Side::Local)
+    }
+
+    /// The peer sent Close: tungstenite has queued the echo; flush it and finish.
+    async fn closed_by_peer(&mut self, frame: Option<CloseFrame>) -> Ending {
+        self.drain_until_closed().await;
+        match frame {
+            Some(f) => Ending::new(f.code.into(), f.reason.as_str(), Side::Peer),
+            None => Ending::new(1005, "", Side::Peer),
+        }
+    }
+
+    /// A read failed: answer protocol violations with the matching close code.
+    async fn failed(&mut self, error: tungstenite::Error) -> Ending {
+        use tungstenite::Error as E;
+        let code = match &error {
+            E::Capacity(_) => 1009,
+            E::Utf8(_) => 1007,
+            E::Protocol(_) | E::AttackAttempt => 1002,
+            _ => return Ending::new(1006, format!("read failed: {error}"), Side::Peer),
+        };
+        let reason = match code {
+            1009 => format!("message too big (the maximum is {} bytes)", self.timings.max_message_size),
+            _ => error.to_string(),
+        };
+        self.inbound.warn(format!("{error}; closing with {code}"));
+        self.close(code, truncate_reason(reason)).await
+    }
+
+    async fn drain_until_closed(&mut self) {
+        let _ = tokio::time::timeout(self.timings.close_timeout, async { while let Some(Ok(_)) = self.ws.next().await {} }).await;
+    }
+}
+
+/// Close reasons must fit a control frame (123 bytes of UTF-8).
+fn truncate_reason(mut reason: String) -> String {
+    if reason.len() > 123 {
+        let mut end = 123;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    reason
+}
+
+/// Feeds every queued message and flushes once: one write syscall for the batch.
+async fn write_batch<S>(ws: &mut WebSocketStream<S>, batch: &mut VecDeque<Outbound>) -> Result<Written, tungstenite::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut written = Written::Sent;
+    while let Some(item) = batch.pop_front() {
+        match item {
+            Outbound::Message(message) => ws.feed(message).await?,
+            Outbound::Close(code, reason) => {
+                written = Written::Close(code, reason);
+                break;
+            }
+        }
+    }
+    ws.flush().await?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_cut_on_a_char_boundary() {
+        let r = truncate_reason("é".repeat(100));
+        assert!(r.len() <= 123 && r.chars().all(|c| c == 'é'));
+    }
+}
