@@ -59,11 +59,7 @@ impl BroadcastLevels {
         if levels.is_empty() {
             return BroadcastLevel::Name;
         }
-        levels
-            .get(&name.to_lowercase())
-            .or_else(|| levels.get(ANY_NAME))
-            .copied()
-            .unwrap_or(BroadcastLevel::Name)
+        levels.get(&name.to_lowercase()).or_else(|| levels.get(ANY_NAME)).copied().unwrap_or(BroadcastLevel::Name)
     }
 }
 

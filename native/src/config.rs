@@ -243,14 +243,7 @@ pub struct EndpointConfig {
 impl EndpointConfig {
     /// An endpoint with a generated name, no TLS and auto-upgrade enabled.
     pub fn new(protocol: Protocol, address: impl Into<String>, port: u16) -> Self {
-        Self {
-            name: uuid::Uuid::new_v4().to_string(),
-            protocol,
-            address: address.into(),
-            port,
-            tls: None,
-            no_auto_upgrade: false,
-        }
+        Self { name: uuid::Uuid::new_v4().to_string(), protocol, address: address.into(), port, tls: None, no_auto_upgrade: false }
     }
     /// Set [`Self::name`].
     pub fn name(mut self, name: impl Into<String>) -> Self {

@@ -129,6 +129,10 @@ impl Connection {
     pub fn remote_addr(&self) -> SocketAddr {
         self.identity.remote
     }
+    /// The peer's IP as text (IPv4-mapped IPv6 as `::ffff:a.b.c.d`, as .NET writes it).
+    pub fn remote_ip(&self) -> &str {
+        &self.remote_ip
+    }
     /// The `User-Agent` of the upgrade request (empty if absent).
     pub fn user_agent(&self) -> &str {
         &self.identity.user_agent

@@ -30,10 +30,7 @@ impl Envelope {
         let message = parsed.message.ok_or_else(|| "the message has no 'message' property".to_string())?;
         Ok(Self {
             message: compact_json(message.get()),
-            path: parsed
-                .path
-                .map(|p| percent_encoding::percent_decode_str(&p).decode_utf8_lossy().into_owned())
-                .unwrap_or_default(),
+            path: parsed.path.map(|p| percent_encoding::percent_decode_str(&p).decode_utf8_lossy().into_owned()).unwrap_or_default(),
             client_ids: parsed.client_ids.0,
             groups: parsed.groups.0,
             direct: parsed.direct,
@@ -98,13 +95,7 @@ impl<'de> Visitor<'de> for ParsedVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
-        let mut parsed = Parsed {
-            message: None,
-            path: None,
-            client_ids: StringOrList::default(),
-            groups: StringOrList::default(),
-            direct: false,
-        };
+        let mut parsed = Parsed { message: None, path: None, client_ids: StringOrList::default(), groups: StringOrList::default(), direct: false };
         while let Some(field) = map.next_key::<Field>()? {
             match field {
                 Field::Message => parsed.message = Some(map.next_value()?),

@@ -41,8 +41,8 @@ pub use error::{ConnectError, Error, Result};
 pub use events::{DisconnectEvent, Event, EventHandler, LogLevel, SignalMessage};
 pub use http::EndpointInfo;
 pub use http::request::{RequestHandle, Upgrade};
-pub use routes::RouteMatch;
 pub use metrics::MetricsSnapshot;
+pub use routes::RouteMatch;
 pub use server::{BoundEndpoint, Server};
 pub use signing::SigningContext;
 

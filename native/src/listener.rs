@@ -123,7 +123,9 @@ pub(crate) async fn accept_loop(listener: TcpListener, info: Arc<ListenerInfo>, 
             }
         };
         let Ok(permit) = shared.permits.clone().try_acquire_owned() else {
-            shared.signals.log_warn(&format!("refused {remote}: the server has reached its maximum of {} connections", shared.signals.config().max_connections));
+            shared
+                .signals
+                .log_warn(&format!("refused {remote}: the server has reached its maximum of {} connections", shared.signals.config().max_connections));
             continue;
         };
         let _ = stream.set_nodelay(true);

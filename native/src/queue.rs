@@ -63,13 +63,7 @@ fn cost(message: &Message) -> usize {
 
 impl SendQueue {
     pub(crate) fn new(capacity: usize, policy: SlowReaderPolicy) -> Self {
-        Self {
-            state: Mutex::new(State::default()),
-            ready: Notify::new(),
-            abort: Notify::new(),
-            capacity,
-            policy,
-        }
+        Self { state: Mutex::new(State::default()), ready: Notify::new(), abort: Notify::new(), capacity, policy }
     }
 
     /// Queues a data message, applying the slow-reader policy when the queue is full.

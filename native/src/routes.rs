@@ -35,8 +35,7 @@ struct Route {
 
 impl Route {
     fn serves(&self, method: &str, endpoint: &str) -> bool {
-        (self.method == "*" || self.method == method)
-            && (self.endpoints.is_empty() || self.endpoints.iter().any(|e| e.eq_ignore_ascii_case(endpoint)))
+        (self.method == "*" || self.method == method) && (self.endpoints.is_empty() || self.endpoints.iter().any(|e| e.eq_ignore_ascii_case(endpoint)))
     }
 }
 

@@ -14,11 +14,7 @@ const THREAD_NAME: &str = "psws-worker";
 pub(crate) fn handle() -> &'static Handle {
     RUNTIME
         .get_or_init(|| {
-            Builder::new_multi_thread()
-                .enable_all()
-                .thread_name(THREAD_NAME)
-                .build()
-                .expect("the operating system refused to start the engine's threads")
+            Builder::new_multi_thread().enable_all().thread_name(THREAD_NAME).build().expect("the operating system refused to start the engine's threads")
         })
         .handle()
 }

@@ -15,9 +15,7 @@ use crate::http::HttpState;
 use crate::listener;
 use crate::routes::SIGNAL_METHOD;
 use crate::signals::Signals;
-use crate::{
-    BroadcastLevel, Connection, EndpointConfig, Error, EventHandler, MetricsSnapshot, Protocol, Result, Scope, ServerConfig, SigningContext,
-};
+use crate::{BroadcastLevel, Connection, EndpointConfig, Error, EventHandler, MetricsSnapshot, Protocol, Result, Scope, ServerConfig, SigningContext};
 
 /// State shared by every task of one server.
 pub(crate) struct Shared {

@@ -12,9 +12,9 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::broadcast::BroadcastLevels;
 use crate::connection::Identity;
-use crate::pump::{Ending, Side};
 use crate::events::{DisconnectEvent, Emitter, SignalMessage};
 use crate::metrics::Metrics;
+use crate::pump::{Ending, Side};
 use crate::queue::{Pushed, SendQueue};
 use crate::registry::{Filter, Registry};
 use crate::routes::{RouteTable, SIGNAL_METHOD};
@@ -296,10 +296,7 @@ impl Signals {
     /// Client ids of a Name, optionally of some groups only.
     pub(crate) fn client_ids(&self, name: &str, groups: &[String]) -> Result<Vec<String>> {
         let groups_lower = lower_all(groups);
-        let conns = self
-            .registry
-            .collect(name, Filter { groups_lower: &groups_lower, client_ids: &[] })
-            .ok_or_else(|| Error::UnknownName(name.to_string()))?;
+        let conns = self.registry.collect(name, Filter { groups_lower: &groups_lower, client_ids: &[] }).ok_or_else(|| Error::UnknownName(name.to_string()))?;
         let mut ids: Vec<String> = conns.iter().map(|c| c.client_id().to_string()).collect();
         ids.sort();
         Ok(ids)

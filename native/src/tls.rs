@@ -39,9 +39,7 @@ fn load_pkcs12(path: &Path, password: &str) -> Result<(Vec<CertificateDer<'stati
     let data = read(path)?;
     let store = p12_keystore::KeyStore::from_pkcs12(&data, password, p12_keystore::Pkcs12ImportPolicy::Relaxed)
         .map_err(|e| Error::Tls(format!("cannot open PKCS#12 file {} (wrong password?): {e}", path.display())))?;
-    let (_, chain) = store
-        .private_key_chain()
-        .ok_or_else(|| Error::Tls(format!("{} holds no private key with a certificate", path.display())))?;
+    let (_, chain) = store.private_key_chain().ok_or_else(|| Error::Tls(format!("{} holds no private key with a certificate", path.display())))?;
     let certs: Vec<CertificateDer<'static>> = chain.certs().iter().map(|c| CertificateDer::from(c.as_der().to_vec())).collect();
     if certs.is_empty() {
         return Err(Error::Tls(format!("{} holds a key without a certificate", path.display())));
@@ -80,9 +78,7 @@ pub(crate) struct ClientTrust<'a> {
 
 /// A client configuration trusting the system roots (plus `extra_ca`).
 pub(crate) fn client_config(trust: &ClientTrust<'_>) -> Result<Arc<rustls::ClientConfig>> {
-    let builder = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(e.to_string()))?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions().map_err(|e| Error::Tls(e.to_string()))?;
     let config = if trust.accept_invalid {
         builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider()))).with_no_client_auth()
     } else {

@@ -82,10 +82,7 @@ async fn tcp(url: &Url) -> Result<TcpStream> {
     let addrs: Vec<SocketAddr> = match url.host() {
         Some(Host::Ipv4(ip)) => vec![SocketAddr::new(ip.into(), port)],
         Some(Host::Ipv6(ip)) => vec![SocketAddr::new(ip.into(), port)],
-        Some(Host::Domain(name)) => tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|e| failed(url, ConnectError::Dns(format!("{name}: {e}"))))?
-            .collect(),
+        Some(Host::Domain(name)) => tokio::net::lookup_host((name, port)).await.map_err(|e| failed(url, ConnectError::Dns(format!("{name}: {e}"))))?.collect(),
         None => Vec::new(),
     };
     let mut last = ConnectError::Dns(format!("{} has no address", url.host_str().unwrap_or_default()));

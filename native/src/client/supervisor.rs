@@ -116,11 +116,7 @@ async fn reconnect(hub: &Hub, entry: &Entry, policy: &ReconnectPolicy, stop: &Ca
     let mut last_error: Option<String> = None;
     for attempt in 1.. {
         if policy.max_attempts.is_some_and(|max| attempt > max) {
-            hub.events.emit(ClientEvent::ReconnectFailed {
-                name: entry.name.clone(),
-                attempts: attempt - 1,
-                error: last_error.unwrap_or_default(),
-            });
+            hub.events.emit(ClientEvent::ReconnectFailed { name: entry.name.clone(), attempts: attempt - 1, error: last_error.unwrap_or_default() });
             return None;
         }
         let delay = policy.delay(attempt);

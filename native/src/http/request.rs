@@ -219,4 +219,3 @@ impl Drop for RequestHandle {
         }
     }
 }
-
