@@ -399,6 +399,28 @@ typedef uint32_t psws_broadcast_level;
 #endif // __cplusplus
 
 /**
+ * A set of named outgoing WebSocket connections. Create with psws_client_new,
+ * free with psws_client_free (which closes them all).
+ */
+typedef struct psws_client psws_client;
+
+/**
+ * A list of strings owned by the library; free it with psws_list_free().
+ */
+typedef struct psws_list psws_list;
+
+/**
+ * An HTTP request from a REQUEST event. Complete it once (respond or upgrade) and
+ * free it with psws_request_free; a request freed unanswered gets a 500.
+ */
+typedef struct psws_request psws_request;
+
+/**
+ * A signals server. Create with psws_server_new, free with psws_server_free.
+ */
+typedef struct psws_server psws_server;
+
+/**
  * UTF-8 text as pointer + length (not NUL-terminated). Passed in, it is only read
  * during the call; handed out, it stays valid as long as the documentation of the
  * call says (usually: until the owning handle is freed, or during a callback).
@@ -843,7 +865,7 @@ typedef struct psws_event {
    * REQUEST: the request. Complete it (psws_request_respond or psws_request_upgrade)
    * and release it with psws_request_free, on any thread, later.
    */
-  psws_request *request;
+  struct psws_request *request;
   /**
    * SIGNAL, CONNECT, DISCONNECT, MESSAGE_ERROR, BINARY: the connection; NULL otherwise.
    */
@@ -1001,12 +1023,12 @@ psws_status psws_client_config_default(struct psws_client_config *out);
  * # Safety
  * `config` must be NULL or valid; `out` valid for a write.
  */
-psws_status psws_client_new(const struct psws_client_config *config, psws_client **out);
+psws_status psws_client_new(const struct psws_client_config *config, struct psws_client **out);
 
 /**
  * Sets the event callback (NULL removes it); waits for calls in flight.
  */
-psws_status psws_client_set_callback(const psws_client *client,
+psws_status psws_client_set_callback(const struct psws_client *client,
                                      psws_client_callback callback,
                                      void *userdata);
 
@@ -1027,7 +1049,7 @@ psws_status psws_connect_options_default(struct psws_connect_options *out);
  * # Safety
  * `options` must be NULL or valid.
  */
-psws_status psws_client_connect(const psws_client *client,
+psws_status psws_client_connect(const struct psws_client *client,
                                 struct psws_str name,
                                 struct psws_str url,
                                 const struct psws_connect_options *options);
@@ -1039,7 +1061,7 @@ psws_status psws_client_connect(const psws_client *client,
  * # Safety
  * `data` must point to `data_len` bytes (or be NULL with 0).
  */
-psws_status psws_client_send(const psws_client *client,
+psws_status psws_client_send(const struct psws_client *client,
                              struct psws_str name,
                              const uint8_t *data,
                              size_t data_len,
@@ -1048,18 +1070,20 @@ psws_status psws_client_send(const psws_client *client,
 /**
  * Closes a connection cleanly and stops its reconnects; the Name stays registered.
  */
-psws_status psws_client_disconnect(const psws_client *client, struct psws_str name);
+psws_status psws_client_disconnect(const struct psws_client *client, struct psws_str name);
 
 /**
  * Closes a connection and forgets its Name.
  */
-psws_status psws_client_remove(const psws_client *client, struct psws_str name);
+psws_status psws_client_remove(const struct psws_client *client, struct psws_str name);
 
 /**
  * Reconnects a registered Name, to `url` when not empty. On failure the Name stays
  * registered and disconnected.
  */
-psws_status psws_client_reset(const psws_client *client, struct psws_str name, struct psws_str url);
+psws_status psws_client_reset(const struct psws_client *client,
+                              struct psws_str name,
+                              struct psws_str url);
 
 /**
  * Writes the state of a Name (NOT_REGISTERED when unknown).
@@ -1067,9 +1091,9 @@ psws_status psws_client_reset(const psws_client *client, struct psws_str name, s
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_client_state(const psws_client *client,
-                              struct psws_str name,
-                              psws_client_state *out);
+psws_status psws_client_get_state(const struct psws_client *client,
+                                  struct psws_str name,
+                                  psws_client_state *out);
 
 /**
  * Copies the URL of a Name into `buffer` (UNKNOWN_CLIENT when not registered).
@@ -1077,7 +1101,7 @@ psws_status psws_client_state(const psws_client *client,
  * # Safety
  * `buffer` must be valid for `capacity` bytes; `out_len` valid for a write.
  */
-psws_status psws_client_url(const psws_client *client,
+psws_status psws_client_url(const struct psws_client *client,
                             struct psws_str name,
                             char *buffer,
                             size_t capacity,
@@ -1089,13 +1113,13 @@ psws_status psws_client_url(const psws_client *client,
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_client_names(const psws_client *client, psws_list **out);
+psws_status psws_client_names(const struct psws_client *client, struct psws_list **out);
 
 /**
  * Closes every connection and frees the client; no callback runs once this returns.
  * NULL is a no-op; a second free is INVALID_HANDLE. Blocks: not from a callback.
  */
-psws_status psws_client_free(psws_client *client);
+psws_status psws_client_free(struct psws_client *client);
 
 /**
  * Number of strings in the list.
@@ -1103,7 +1127,7 @@ psws_status psws_client_free(psws_client *client);
  * # Safety
  * `out_len` must be valid for a write.
  */
-psws_status psws_list_len(const psws_list *list, size_t *out_len);
+psws_status psws_list_len(const struct psws_list *list, size_t *out_len);
 
 /**
  * The string at `index` (0-based); valid until the list is freed.
@@ -1111,12 +1135,12 @@ psws_status psws_list_len(const psws_list *list, size_t *out_len);
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_list_get(const psws_list *list, size_t index, struct psws_str *out);
+psws_status psws_list_get(const struct psws_list *list, size_t index, struct psws_str *out);
 
 /**
  * Frees a list. NULL is a no-op; a list freed twice is InvalidHandle.
  */
-psws_status psws_list_free(psws_list *list);
+psws_status psws_list_free(struct psws_list *list);
 
 /**
  * Describes the request; everything in `out` stays valid until psws_request_free.
@@ -1124,7 +1148,8 @@ psws_status psws_list_free(psws_list *list);
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_request_info(const psws_request *request, struct psws_request_info *out);
+psws_status psws_request_get_info(const struct psws_request *request,
+                                  struct psws_request_info *out);
 
 /**
  * Answers the request with a status, headers and a body (copied).
@@ -1133,7 +1158,7 @@ psws_status psws_request_info(const psws_request *request, struct psws_request_i
  * `headers` must point to `headers_len` headers, `body` to `body_len` bytes (either
  * may be NULL with a length of 0).
  */
-psws_status psws_request_respond(const psws_request *request,
+psws_status psws_request_respond(const struct psws_request *request,
                                  uint16_t status,
                                  const struct psws_header *headers,
                                  size_t headers_len,
@@ -1149,7 +1174,7 @@ psws_status psws_request_respond(const psws_request *request,
  * # Safety
  * `options` must point to a valid psws_upgrade; `out` must be valid for a write.
  */
-psws_status psws_request_upgrade(const psws_request *request,
+psws_status psws_request_upgrade(const struct psws_request *request,
                                  const struct psws_upgrade *options,
                                  struct psws_connection_info *out);
 
@@ -1157,7 +1182,7 @@ psws_status psws_request_upgrade(const psws_request *request,
  * Completes and releases the request: a 500 if it was never answered, a Close for a
  * Local connection it was upgraded to. NULL is a no-op; a second free is INVALID_HANDLE.
  */
-psws_status psws_request_free(psws_request *request);
+psws_status psws_request_free(struct psws_request *request);
 
 /**
  * Registers an HTTP route: `method` (`GET`, ..., `*` for any) and `path` with `:name`
@@ -1168,7 +1193,7 @@ psws_status psws_request_free(psws_request *request);
  * `endpoints` must point to `endpoints_len` strings (or be NULL with 0); `out_id`
  * must be NULL or valid for a write.
  */
-psws_status psws_server_add_route(const psws_server *server,
+psws_status psws_server_add_route(const struct psws_server *server,
                                   struct psws_str method,
                                   struct psws_str path,
                                   const struct psws_str *endpoints,
@@ -1182,7 +1207,7 @@ psws_status psws_server_add_route(const psws_server *server,
  * # Safety
  * `out_removed` must be NULL or valid for a write.
  */
-psws_status psws_server_remove_route(const psws_server *server,
+psws_status psws_server_remove_route(const struct psws_server *server,
                                      struct psws_str method,
                                      struct psws_str path,
                                      struct psws_str endpoint,
@@ -1192,7 +1217,7 @@ psws_status psws_server_remove_route(const psws_server *server,
  * Serves the files of `folder` under URL prefix `prefix` (content types, index.html,
  * no traversal out of the folder).
  */
-psws_status psws_server_add_static(const psws_server *server,
+psws_status psws_server_add_static(const struct psws_server *server,
                                    struct psws_str prefix,
                                    struct psws_str folder);
 
@@ -1202,7 +1227,7 @@ psws_status psws_server_add_static(const psws_server *server,
  * # Safety
  * `out_removed` must be NULL or valid for a write.
  */
-psws_status psws_server_remove_static(const psws_server *server,
+psws_status psws_server_remove_static(const struct psws_server *server,
                                       struct psws_str prefix,
                                       bool *out_removed);
 
@@ -1214,7 +1239,7 @@ psws_status psws_server_remove_static(const psws_server *server,
  * # Safety
  * As psws_server_add_route.
  */
-psws_status psws_server_add_signal_route(const psws_server *server,
+psws_status psws_server_add_signal_route(const struct psws_server *server,
                                          struct psws_str path,
                                          const struct psws_str *endpoints,
                                          size_t endpoints_len,
@@ -1227,7 +1252,7 @@ psws_status psws_server_add_signal_route(const psws_server *server,
  * # Safety
  * `out_removed` must be NULL or valid for a write.
  */
-psws_status psws_server_remove_signal_route(const psws_server *server,
+psws_status psws_server_remove_signal_route(const struct psws_server *server,
                                             struct psws_str path,
                                             struct psws_str endpoint,
                                             size_t *out_removed);
@@ -1235,7 +1260,7 @@ psws_status psws_server_remove_signal_route(const psws_server *server,
 /**
  * Removes every signal route.
  */
-psws_status psws_server_clear_signal_routes(const psws_server *server);
+psws_status psws_server_clear_signal_routes(const struct psws_server *server);
 
 /**
  * Writes the default settings to `out`.
@@ -1252,7 +1277,7 @@ psws_status psws_server_config_default(struct psws_server_config *out);
  * # Safety
  * `config` must be NULL or valid; `out` must be valid for a write.
  */
-psws_status psws_server_new(const struct psws_server_config *config, psws_server **out);
+psws_status psws_server_new(const struct psws_server_config *config, struct psws_server **out);
 
 /**
  * Adds an endpoint (before start).
@@ -1260,14 +1285,14 @@ psws_status psws_server_new(const struct psws_server_config *config, psws_server
  * # Safety
  * `endpoint` must point to a valid psws_endpoint.
  */
-psws_status psws_server_add_endpoint(const psws_server *server,
+psws_status psws_server_add_endpoint(const struct psws_server *server,
                                      const struct psws_endpoint *endpoint);
 
 /**
  * Sets the event callback (NULL removes it). Replacing or removing waits for calls in
  * flight, so afterwards the old userdata is no longer used.
  */
-psws_status psws_server_set_callback(const psws_server *server,
+psws_status psws_server_set_callback(const struct psws_server *server,
                                      psws_event_callback callback,
                                      void *userdata);
 
@@ -1278,7 +1303,7 @@ psws_status psws_server_set_callback(const psws_server *server,
  * # Safety
  * `out_count` must be NULL or valid for a write.
  */
-psws_status psws_server_start(const psws_server *server, size_t *out_count);
+psws_status psws_server_start(const struct psws_server *server, size_t *out_count);
 
 /**
  * Describes bound endpoint `index` (0-based, in the order they were added).
@@ -1286,7 +1311,7 @@ psws_status psws_server_start(const psws_server *server, size_t *out_count);
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_server_endpoint(const psws_server *server,
+psws_status psws_server_endpoint(const struct psws_server *server,
                                  size_t index,
                                  struct psws_bound_endpoint *out);
 
@@ -1294,13 +1319,13 @@ psws_status psws_server_endpoint(const psws_server *server,
  * Graceful shutdown: ports released, pending requests answered 503, Close 1001 to
  * every connection, waits (bounded) for them. Later calls on the server return STOPPED.
  */
-psws_status psws_server_stop(const psws_server *server);
+psws_status psws_server_stop(const struct psws_server *server);
 
 /**
  * Stops (if needed) and frees the server. No callback runs once this returns. NULL is
  * a no-op; a second free is INVALID_HANDLE. Do not call it from the server's callback.
  */
-psws_status psws_server_free(psws_server *server);
+psws_status psws_server_free(struct psws_server *server);
 
 /**
  * Writes the server's counters.
@@ -1308,7 +1333,7 @@ psws_status psws_server_free(psws_server *server);
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_server_metrics(const psws_server *server, struct psws_metrics *out);
+psws_status psws_server_metrics(const struct psws_server *server, struct psws_metrics *out);
 
 /**
  * Sends UTF-8 text to the Global connections of `names` (every Name when none),
@@ -1320,7 +1345,7 @@ psws_status psws_server_metrics(const psws_server *server, struct psws_metrics *
  * Each array must point to its count of strings (or be NULL with 0); `payload` to
  * `payload_len` bytes; `out_reached` NULL or valid for a write.
  */
-psws_status psws_server_send(const psws_server *server,
+psws_status psws_server_send(const struct psws_server *server,
                              const struct psws_str *names,
                              size_t names_len,
                              const struct psws_str *groups,
@@ -1338,7 +1363,7 @@ psws_status psws_server_send(const psws_server *server,
  * # Safety
  * `payload` must point to `payload_len` bytes (or be NULL with 0).
  */
-psws_status psws_server_send_direct(const psws_server *server,
+psws_status psws_server_send_direct(const struct psws_server *server,
                                     uint64_t connection_id,
                                     const uint8_t *payload,
                                     size_t payload_len,
@@ -1351,7 +1376,7 @@ psws_status psws_server_send_direct(const psws_server *server,
  * # Safety
  * Arrays as in psws_server_send; `out_closed` NULL or valid for a write.
  */
-psws_status psws_server_close_signals(const psws_server *server,
+psws_status psws_server_close_signals(const struct psws_server *server,
                                       struct psws_str name,
                                       const struct psws_str *groups,
                                       size_t groups_len,
@@ -1362,7 +1387,7 @@ psws_status psws_server_close_signals(const psws_server *server,
 /**
  * Closes one open connection with a code (1000-4999) and reason.
  */
-psws_status psws_server_close_connection(const psws_server *server,
+psws_status psws_server_close_connection(const struct psws_server *server,
                                          uint64_t connection_id,
                                          uint16_t code,
                                          struct psws_str reason);
@@ -1373,7 +1398,7 @@ psws_status psws_server_close_connection(const psws_server *server,
  * # Safety
  * `out_open` must be valid for a write.
  */
-psws_status psws_server_connection_open(const psws_server *server,
+psws_status psws_server_connection_open(const struct psws_server *server,
                                         uint64_t connection_id,
                                         bool *out_open);
 
@@ -1383,7 +1408,7 @@ psws_status psws_server_connection_open(const psws_server *server,
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_server_signal_names(const psws_server *server, psws_list **out);
+psws_status psws_server_signal_names(const struct psws_server *server, struct psws_list **out);
 
 /**
  * Hands out the distinct groups of a Name; UNKNOWN_NAME when it has no connection.
@@ -1391,9 +1416,9 @@ psws_status psws_server_signal_names(const psws_server *server, psws_list **out)
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_server_signal_groups(const psws_server *server,
+psws_status psws_server_signal_groups(const struct psws_server *server,
                                       struct psws_str name,
-                                      psws_list **out);
+                                      struct psws_list **out);
 
 /**
  * Hands out the client ids of a Name, optionally of some groups only; UNKNOWN_NAME
@@ -1402,11 +1427,11 @@ psws_status psws_server_signal_groups(const psws_server *server,
  * # Safety
  * `groups` must point to `groups_len` strings (or be NULL with 0); `out` valid for a write.
  */
-psws_status psws_server_signal_client_ids(const psws_server *server,
+psws_status psws_server_signal_client_ids(const struct psws_server *server,
                                           struct psws_str name,
                                           const struct psws_str *groups,
                                           size_t groups_len,
-                                          psws_list **out);
+                                          struct psws_list **out);
 
 /**
  * Writes whether a Global connection of the Name passes the filters (no filters: the
@@ -1415,7 +1440,7 @@ psws_status psws_server_signal_client_ids(const psws_server *server,
  * # Safety
  * Arrays as in psws_server_send; `out_exists` valid for a write.
  */
-psws_status psws_server_signal_exists(const psws_server *server,
+psws_status psws_server_signal_exists(const struct psws_server *server,
                                       struct psws_str name,
                                       const struct psws_str *groups,
                                       size_t groups_len,
@@ -1429,14 +1454,14 @@ psws_status psws_server_signal_exists(const psws_server *server,
  * # Safety
  * `out_count` must be valid for a write.
  */
-psws_status psws_server_signal_count(const psws_server *server,
+psws_status psws_server_signal_count(const struct psws_server *server,
                                      struct psws_str name,
                                      size_t *out_count);
 
 /**
  * Sets the broadcast level (a psws_broadcast_level value) of a Name, `*` for all.
  */
-psws_status psws_server_set_broadcast_level(const psws_server *server,
+psws_status psws_server_set_broadcast_level(const struct psws_server *server,
                                             struct psws_str name,
                                             uint32_t level);
 
@@ -1446,14 +1471,14 @@ psws_status psws_server_set_broadcast_level(const psws_server *server,
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_server_broadcast_level(const psws_server *server,
+psws_status psws_server_broadcast_level(const struct psws_server *server,
                                         struct psws_str name,
                                         psws_broadcast_level *out);
 
 /**
  * Sets the scope (LOCAL or GLOBAL) of upgrades that do not name one.
  */
-psws_status psws_server_set_default_scope(const psws_server *server, uint32_t scope);
+psws_status psws_server_set_default_scope(const struct psws_server *server, uint32_t scope);
 
 /**
  * Writes the default scope.
@@ -1461,20 +1486,20 @@ psws_status psws_server_set_default_scope(const psws_server *server, uint32_t sc
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_server_default_scope(const psws_server *server, psws_scope *out);
+psws_status psws_server_default_scope(const struct psws_server *server, psws_scope *out);
 
 /**
  * Signs every client id from now on with `secret`; `strict` binds ids to the
  * client's User-Agent and IP.
  */
-psws_status psws_server_enable_signing(const psws_server *server,
+psws_status psws_server_enable_signing(const struct psws_server *server,
                                        struct psws_str secret,
                                        bool strict);
 
 /**
  * Stops signing client ids.
  */
-psws_status psws_server_disable_signing(const psws_server *server);
+psws_status psws_server_disable_signing(const struct psws_server *server);
 
 /**
  * Writes whether signing is on.
@@ -1482,7 +1507,7 @@ psws_status psws_server_disable_signing(const psws_server *server);
  * # Safety
  * `out` must be valid for a write.
  */
-psws_status psws_server_signing_enabled(const psws_server *server, bool *out);
+psws_status psws_server_signing_enabled(const struct psws_server *server, bool *out);
 
 /**
  * Pode's New-PodeSignalClientId: `requested` (empty: a fresh GUID), signed when signing
@@ -1493,7 +1518,7 @@ psws_status psws_server_signing_enabled(const psws_server *server, bool *out);
  * # Safety
  * `buffer` must be valid for `capacity` bytes; `out_len` valid for a write.
  */
-psws_status psws_server_new_client_id(const psws_server *server,
+psws_status psws_server_new_client_id(const struct psws_server *server,
                                       struct psws_str requested,
                                       struct psws_str user_agent,
                                       struct psws_str remote_ip,
@@ -1508,7 +1533,7 @@ psws_status psws_server_new_client_id(const psws_server *server,
  * # Safety
  * As psws_server_new_client_id.
  */
-psws_status psws_server_sign_client_id(const psws_server *server,
+psws_status psws_server_sign_client_id(const struct psws_server *server,
                                        struct psws_str id,
                                        struct psws_str user_agent,
                                        struct psws_str remote_ip,
@@ -1524,7 +1549,7 @@ psws_status psws_server_sign_client_id(const psws_server *server,
  * # Safety
  * `out_signed` and `out_valid` must be valid for writes.
  */
-psws_status psws_server_test_client_id(const psws_server *server,
+psws_status psws_server_test_client_id(const struct psws_server *server,
                                        struct psws_str id,
                                        struct psws_str user_agent,
                                        struct psws_str remote_ip,

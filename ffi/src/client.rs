@@ -22,11 +22,13 @@ pub(crate) struct ClientObject {
     callback: Arc<CallbackSlot<ClientEventFn>>,
 }
 
-opaque_handle! {
-    /// A set of named outgoing WebSocket connections. Create with psws_client_new,
-    /// free with psws_client_free (which closes them all).
-    psws_client => Client(ClientObject)
+/// A set of named outgoing WebSocket connections. Create with psws_client_new,
+/// free with psws_client_free (which closes them all).
+pub struct psws_client {
+    _private: [u8; 0],
 }
+
+opaque_handle!(psws_client => Client(ClientObject));
 
 /// Settings shared by a client's connections; get the defaults from
 /// psws_client_config_default.
@@ -399,7 +401,7 @@ pub enum psws_client_state {
 /// # Safety
 /// `out` must be valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn psws_client_state(client: *const psws_client, name: psws_str, out: *mut psws_client_state) -> psws_status {
+pub unsafe extern "C" fn psws_client_get_state(client: *const psws_client, name: psws_str, out: *mut psws_client_state) -> psws_status {
     boundary(|| {
         let client = handles::get(client)?;
         // SAFETY: caller string.

@@ -90,14 +90,10 @@ pub(crate) fn remove<H: Handle>(handle: *mut H) -> Result<Option<Arc<H::Target>>
     }
 }
 
-/// Declares an opaque C type and its place in the handle table.
+/// Puts an opaque C type (declared beside it as `pub struct x { _private: [u8; 0] }`,
+/// spelled out so that cbindgen sees it) into the handle table.
 macro_rules! opaque_handle {
-    ($(#[$doc:meta])* $name:ident => $variant:ident($target:ty)) => {
-        $(#[$doc])*
-        pub struct $name {
-            _private: [u8; 0],
-        }
-
+    ($name:ident => $variant:ident($target:ty)) => {
         impl crate::handles::Handle for $name {
             type Target = $target;
             const KIND: &'static str = stringify!($name);

@@ -8,10 +8,12 @@ use crate::strings::{psws_str, write};
 /// The strings of one list.
 pub(crate) struct ListObject(pub Vec<String>);
 
-opaque_handle! {
-    /// A list of strings owned by the library; free it with psws_list_free().
-    psws_list => List(ListObject)
+/// A list of strings owned by the library; free it with psws_list_free().
+pub struct psws_list {
+    _private: [u8; 0],
 }
+
+opaque_handle!(psws_list => List(ListObject));
 
 /// Hands a list to the caller through `out`.
 ///

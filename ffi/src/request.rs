@@ -19,13 +19,13 @@ pub(crate) struct RequestObject {
 
 struct RequestState {
     handle: RequestHandle,
-    /// Built on the first psws_request_info call.
+    /// Built on the first psws_request_get_info call.
     info: Option<Box<InfoStore>>,
     /// The connection the request was upgraded to (its strings back the upgrade's output).
     upgraded: Option<Arc<Connection>>,
 }
 
-/// Owned copies behind a psws_request_info.
+/// Owned copies behind a psws_request_get_info answer.
 struct InfoStore {
     headers: Vec<(String, String)>,
     header_views: Vec<psws_header>,
@@ -48,11 +48,13 @@ impl RequestObject {
     }
 }
 
-opaque_handle! {
-    /// An HTTP request from a REQUEST event. Complete it once (respond or upgrade) and
-    /// free it with psws_request_free; a request freed unanswered gets a 500.
-    psws_request => Request(RequestObject)
+/// An HTTP request from a REQUEST event. Complete it once (respond or upgrade) and
+/// free it with psws_request_free; a request freed unanswered gets a 500.
+pub struct psws_request {
+    _private: [u8; 0],
 }
+
+opaque_handle!(psws_request => Request(RequestObject));
 
 /// Everything about a request. Strings and arrays are valid until psws_request_free.
 #[repr(C)]
@@ -143,7 +145,7 @@ impl InfoStore {
 /// # Safety
 /// `out` must be valid for a write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn psws_request_info(request: *const psws_request, out: *mut psws_request_info) -> psws_status {
+pub unsafe extern "C" fn psws_request_get_info(request: *const psws_request, out: *mut psws_request_info) -> psws_status {
     boundary(|| {
         let request = handles::get(request)?;
         let mut state = request.state.lock();

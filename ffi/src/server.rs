@@ -23,10 +23,12 @@ pub(crate) struct ServerObject {
     bound: Mutex<Vec<(String, String, psws_protocol, u16)>>,
 }
 
-opaque_handle! {
-    /// A signals server. Create with psws_server_new, free with psws_server_free.
-    psws_server => Server(ServerObject)
+/// A signals server. Create with psws_server_new, free with psws_server_free.
+pub struct psws_server {
+    _private: [u8; 0],
 }
+
+opaque_handle!(psws_server => Server(ServerObject));
 
 /// What a slow reader (a client whose send queue is full) gets.
 #[repr(u32)]
