@@ -1,0 +1,330 @@
+using System.Collections;
+using System.Management.Automation;
+using PsWebSocket.Runtime;
+
+namespace PsWebSocket.Cmdlets;
+
+/// <summary>
+/// <para type="synopsis">Adds an HTTP route whose script block answers matching requests.</para>
+/// <para type="description">The path may hold :name placeholders (in $WebEvent.Parameters) and * wildcards. The
+/// script block runs in the Web runspaces with $WebEvent; what it writes with Write-Pode*Response is sent when it
+/// finishes (200 with an empty body if it writes nothing, 500 if it throws). Routes that call
+/// ConvertTo-PodeSignalConnection upgrade the request to a WebSocket.</para>
+/// <example>
+///   <code>Add-PodeRoute -Method Get -Path '/users/:id' -ScriptBlock { Write-PodeJsonResponse -Value @{ id = $WebEvent.Parameters['id'] } }</code>
+///   <para>Answers GET /users/42 with {"id":"42"}.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommon.Add, "PodeRoute", DefaultParameterSetName = "Script")]
+public sealed class AddPodeRouteCommand : PodeCmdlet
+{
+    /// <summary><para type="description">HTTP method, or * for any.</para></summary>
+    [Parameter(Mandatory = true)]
+    [ValidateSet("Connect", "Delete", "Get", "Head", "Merge", "Options", "Patch", "Post", "Put", "Trace", "*")]
+    public string[] Method { get; set; } = [];
+
+    /// <summary><para type="description">Route path, e.g. /msg or /users/:id.</para></summary>
+    [Parameter(Mandatory = true)]
+    public string Path { get; set; } = "";
+
+    /// <summary><para type="description">The route's script block.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Script", Position = 0)]
+    public ScriptBlock? ScriptBlock { get; set; }
+
+    /// <summary><para type="description">A script file to run instead of a script block.</para></summary>
+    [Parameter(Mandatory = true, ParameterSetName = "File")]
+    public string? FilePath { get; set; }
+
+    /// <summary><para type="description">Arguments splatted into the script block.</para></summary>
+    [Parameter]
+    public object?[]? ArgumentList { get; set; }
+
+    /// <summary><para type="description">Only serve requests of these endpoints (by name).</para></summary>
+    [Parameter]
+    public string[]? EndpointName { get; set; }
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        var context = Context;
+        var script = Capture(ScriptBlock, FilePath, ArgumentList);
+        var endpoints = EndpointName ?? [];
+        foreach (var method in Method)
+        {
+            var verb = method == "*" ? "*" : method.ToUpperInvariant();
+            var id = Call(() => context.Server.AddRoute(verb, Path, endpoints), "RouteAddFailed", Path);
+            context.WebRoutes[id] = new WebRoute(method, Path, script, endpoints);
+        }
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Serves the files of a folder under a URL path.</para>
+/// <para type="description">The engine serves the files itself (no runspace involved), with content types,
+/// index.html for folders and no access outside the folder. A public/ folder in the server's root is served at /
+/// automatically, as in Pode.</para>
+/// <example>
+///   <code>Add-PodeStaticRoute -Path '/assets' -Source './assets'</code>
+///   <para>Serves ./assets/site.css at /assets/site.css.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommon.Add, "PodeStaticRoute")]
+public sealed class AddPodeStaticRouteCommand : PodeCmdlet
+{
+    /// <summary><para type="description">URL path prefix.</para></summary>
+    [Parameter(Mandatory = true)]
+    public string Path { get; set; } = "";
+
+    /// <summary><para type="description">The folder to serve (relative to the server's root path).</para></summary>
+    [Parameter(Mandatory = true)]
+    public string Source { get; set; } = "";
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        var context = Context;
+        var folder = System.IO.Path.IsPathRooted(Source) ? Source : System.IO.Path.GetFullPath(System.IO.Path.Combine(context.RootPath, Source));
+        Call(() => context.Server.AddStatic(Path, folder), "StaticRouteFailed", Source);
+    }
+}
+
+/// <summary>Base of the Write-Pode*Response cmdlets: the current route's response.</summary>
+public abstract class ResponseCmdlet : PodeCmdlet
+{
+    /// <summary><para type="description">HTTP status code (default 200).</para></summary>
+    [Parameter]
+    [ValidateRange(100, 599)]
+    public int StatusCode { get; set; } = 200;
+
+    /// <summary>The response of the current route; a terminating error outside one.</summary>
+    protected PodeResponse Response
+    {
+        get
+        {
+            if (WebEvent?["Response"] is PodeResponse response)
+            {
+                return response;
+            }
+            Fail("NotInRoute", ErrorCategory.InvalidOperation, null, $"{MyInvocation.MyCommand.Name} can only be used inside a route (Add-PodeRoute).");
+            throw new InvalidOperationException(); // not reached
+        }
+    }
+
+    /// <summary>Sets the body, content type and status.</summary>
+    protected void Write(byte[] body, string contentType)
+    {
+        var response = Response;
+        response.SetBody(body, contentType);
+        response.StatusCode = StatusCode;
+    }
+
+    /// <summary>Sets a text body.</summary>
+    protected void Write(string text, string contentType) => Write(System.Text.Encoding.UTF8.GetBytes(text), contentType);
+}
+
+/// <summary>
+/// <para type="synopsis">Writes text as the route's response.</para>
+/// <para type="description">Sets the response body to the value (as text) with -ContentType (default text/plain).</para>
+/// <example>
+///   <code>Write-PodeTextResponse -Value 'pong'</code>
+///   <para>Answers "pong".</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommunications.Write, "PodeTextResponse")]
+public sealed class WritePodeTextResponseCommand : ResponseCmdlet
+{
+    /// <summary><para type="description">The text.</para></summary>
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [AllowNull, AllowEmptyString]
+    public object? Value { get; set; }
+
+    /// <summary><para type="description">Content type (default text/plain; charset=utf-8).</para></summary>
+    [Parameter]
+    public string ContentType { get; set; } = "text/plain; charset=utf-8";
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord() => Write(LanguagePrimitives.ConvertTo<string>(Value) ?? "", ContentType);
+}
+
+/// <summary>
+/// <para type="synopsis">Writes a value as JSON as the route's response.</para>
+/// <para type="description">Hashtables, objects and arrays are converted to JSON (to -Depth); a string is taken as
+/// JSON already and sent as it is.</para>
+/// <example>
+///   <code>Write-PodeJsonResponse -Value @{ ok = $true }</code>
+///   <para>Answers {"ok":true} with application/json.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommunications.Write, "PodeJsonResponse")]
+public sealed class WritePodeJsonResponseCommand : ResponseCmdlet
+{
+    /// <summary><para type="description">The value.</para></summary>
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [AllowNull]
+    public object? Value { get; set; }
+
+    /// <summary><para type="description">Depth of the conversion (default 10).</para></summary>
+    [Parameter]
+    public int Depth { get; set; } = 10;
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord()
+    {
+        var json = Value is string s ? s : Json.Serialize(Value, Depth);
+        Write(json, "application/json; charset=utf-8");
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Writes HTML as the route's response.</para>
+/// <para type="description">Sets the response body to the HTML with text/html.</para>
+/// <example>
+///   <code>Write-PodeHtmlResponse -Value '&lt;h1&gt;Hello&lt;/h1&gt;'</code>
+///   <para>Answers an HTML page.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommunications.Write, "PodeHtmlResponse")]
+public sealed class WritePodeHtmlResponseCommand : ResponseCmdlet
+{
+    /// <summary><para type="description">The HTML.</para></summary>
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [AllowNull, AllowEmptyString]
+    public object? Value { get; set; }
+
+    /// <inheritdoc/>
+    protected override void ProcessRecord() => Write(LanguagePrimitives.ConvertTo<string>(Value) ?? "", "text/html; charset=utf-8");
+}
+
+/// <summary>
+/// <para type="synopsis">Writes a file as the route's response.</para>
+/// <para type="description">Sends the file's bytes with a content type from its extension (or -ContentType); a
+/// missing file is a 404.</para>
+/// <example>
+///   <code>Write-PodeFileResponse -Path './files/report.pdf'</code>
+///   <para>Sends the PDF.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommunications.Write, "PodeFileResponse")]
+public sealed class WritePodeFileResponseCommand : ResponseCmdlet
+{
+    /// <summary><para type="description">The file (relative to the server's root path).</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Path { get; set; } = "";
+
+    /// <summary><para type="description">Content type; default from the extension.</para></summary>
+    [Parameter]
+    public string? ContentType { get; set; }
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        var full = System.IO.Path.IsPathRooted(Path) ? Path : System.IO.Path.GetFullPath(System.IO.Path.Combine(Context.RootPath, Path));
+        if (!File.Exists(full))
+        {
+            Response.StatusCode = 404;
+            return;
+        }
+        Write(File.ReadAllBytes(full), ContentType ?? ContentTypes.ForFile(full));
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Writes a view from the server's views/ folder as the route's response.</para>
+/// <para type="description">Renders views/&lt;Path&gt;.html (plain HTML, no template engine); a missing view is a 404.</para>
+/// <example>
+///   <code>Add-PodeRoute -Method Get -Path '/' -ScriptBlock { Write-PodeViewResponse -Path 'websockets' }</code>
+///   <para>Serves views/websockets.html at /.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommunications.Write, "PodeViewResponse")]
+public sealed class WritePodeViewResponseCommand : ResponseCmdlet
+{
+    /// <summary><para type="description">The view name, with or without .html.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Path { get; set; } = "";
+
+    /// <summary><para type="description">Accepted for Pode compatibility; plain HTML views do not use it.</para></summary>
+    [Parameter]
+    public Hashtable? Data { get; set; }
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        var views = System.IO.Path.Combine(Context.RootPath, "views");
+        var name = Path.TrimStart('/', '\\');
+        var candidates = System.IO.Path.HasExtension(name) ? [name] : new[] { name + ".html", name + ".htm" };
+        foreach (var candidate in candidates)
+        {
+            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(views, candidate));
+            if (full.StartsWith(System.IO.Path.GetFullPath(views), StringComparison.Ordinal) && File.Exists(full))
+            {
+                Write(File.ReadAllBytes(full), "text/html; charset=utf-8");
+                return;
+            }
+        }
+        Response.StatusCode = 404;
+        WriteError(new ErrorRecord(new FileNotFoundException($"The view '{Path}' was not found in {views}."), "ViewNotFound", ErrorCategory.ObjectNotFound, Path));
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Sets the HTTP status of the route's response.</para>
+/// <para type="description">Sets the status code, with -Description as a plain-text body.</para>
+/// <example>
+///   <code>Set-PodeResponseStatus -Code 404</code>
+///   <para>Answers 404.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "PodeResponseStatus")]
+public sealed class SetPodeResponseStatusCommand : PodeCmdlet
+{
+    /// <summary><para type="description">The status code.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateRange(100, 599)]
+    public int Code { get; set; }
+
+    /// <summary><para type="description">Text for the body.</para></summary>
+    [Parameter]
+    public string? Description { get; set; }
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        if (WebEvent?["Response"] is not PodeResponse response)
+        {
+            Fail("NotInRoute", ErrorCategory.InvalidOperation, null, "Set-PodeResponseStatus can only be used inside a route (Add-PodeRoute).");
+            return;
+        }
+        response.StatusCode = Code;
+        if (Description is { Length: > 0 })
+        {
+            response.SetBody(System.Text.Encoding.UTF8.GetBytes(Description), "text/plain; charset=utf-8");
+        }
+    }
+}
+
+/// <summary>Content types by file extension.</summary>
+internal static class ContentTypes
+{
+    private static readonly Dictionary<string, string> ByExtension = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".html"] = "text/html; charset=utf-8",
+        [".htm"] = "text/html; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".json"] = "application/json; charset=utf-8",
+        [".txt"] = "text/plain; charset=utf-8",
+        [".xml"] = "application/xml",
+        [".png"] = "image/png",
+        [".jpg"] = "image/jpeg",
+        [".jpeg"] = "image/jpeg",
+        [".gif"] = "image/gif",
+        [".svg"] = "image/svg+xml",
+        [".ico"] = "image/x-icon",
+        [".pdf"] = "application/pdf",
+        [".zip"] = "application/zip",
+    };
+
+    /// <summary>The content type of a file name (application/octet-stream if unknown).</summary>
+    public static string ForFile(string path) => ByExtension.GetValueOrDefault(Path.GetExtension(path), "application/octet-stream");
+}

@@ -1,0 +1,32 @@
+@{
+    RootModule           = 'PsWebSocket.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0f3c2e-8f7b-4c49-9a8e-3f5d0f1c2a77'
+    Author               = 'PsWebSocket'
+    CompanyName          = 'PsWebSocket'
+    Copyright            = '(c) PsWebSocket. MIT licence.'
+    Description          = "Pode's WebSocket cmdlets (signals server and external WebSockets) on a native Rust engine."
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    RequiredAssemblies   = @('Cronos.dll')
+
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    CmdletsToExport      = @(
+        # server
+        'Start-PodeServer', 'Close-PodeServer', 'Add-PodeEndpoint', 'Get-PodeEndpoint',
+        # http
+        'Add-PodeRoute', 'Add-PodeStaticRoute', 'Write-PodeTextResponse', 'Write-PodeJsonResponse', 'Write-PodeHtmlResponse',
+        'Write-PodeFileResponse', 'Write-PodeViewResponse', 'Set-PodeResponseStatus',
+        # signals
+        'ConvertTo-PodeSignalConnection', 'Send-PodeSignal', 'Add-PodeSignalRoute', 'Register-PodeSignalEvent'
+    )
+
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('WebSocket', 'Pode', 'Signals', 'Server')
+            ProjectUri = 'https://example.invalid/pswebsocket'
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Specialized;
+
+namespace PsWebSocket.Runtime;
+
+/// <summary>An HTTP route (Add-PodeRoute).</summary>
+public sealed record WebRoute(string Method, string Path, ScriptDef Script, string[] EndpointNames)
+{
+    /// <summary>Pode's route record, as $WebEvent.Route.</summary>
+    public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Method"] = Method,
+        ["Path"] = Path,
+        ["Endpoint"] = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["Name"] = EndpointNames.Length == 1 ? EndpointNames[0] : null },
+        ["Arguments"] = Script.Arguments,
+    };
+}
+
+/// <summary>A signal route (Add-PodeSignalRoute).</summary>
+public sealed record SignalRoute(string Path, ScriptDef Script, string[] EndpointNames)
+{
+    /// <summary>True if the route serves connections of this endpoint.</summary>
+    public bool Serves(string endpoint) => EndpointNames.Length == 0 || EndpointNames.Contains(endpoint, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Pode's route record, as $SignalEvent.Route and Get-PodeSignalRoute output.</summary>
+    public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Method"] = "Signal",
+        ["Path"] = Path,
+        ["Endpoint"] = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["Name"] = EndpointNames.Length == 1 ? EndpointNames[0] : null, ["Names"] = EndpointNames },
+        ["Arguments"] = Script.Arguments,
+        ["IsStatic"] = false,
+        ["Logic"] = Script.Text,
+    };
+}
+
+/// <summary>A Connect/Disconnect event handler (Register-PodeSignalEvent).</summary>
+public sealed record SignalEventHandler(string Name, string Type, string EventName, ScriptDef Script)
+{
+    /// <summary>Pode's event record (Get-PodeSignalEvent).</summary>
+    public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Name"] = Name,
+        ["Type"] = Type,
+        ["EventName"] = EventName,
+        ["ScriptBlock"] = Script.Text,
+        ["Arguments"] = Script.Arguments,
+    };
+}
+
+/// <summary>Connect/Disconnect handlers by connection Name (case-insensitive), type, then registration order.</summary>
+internal sealed class SignalEventTable
+{
+    private readonly ConcurrentDictionary<string, OrderedDictionary> _byKey = new(StringComparer.OrdinalIgnoreCase);
+
+    private static string Key(string name, string type) => $"{type}\n{name}";
+
+    /// <summary>Adds a handler; a second handler with the same EventName is an error.</summary>
+    public void Add(SignalEventHandler handler)
+    {
+        var table = _byKey.GetOrAdd(Key(handler.Name, handler.Type), _ => new OrderedDictionary(StringComparer.OrdinalIgnoreCase));
+        lock (table)
+        {
+            if (table.Contains(handler.EventName))
+            {
+                throw new ArgumentException($"A {handler.Type} event named '{handler.EventName}' is already registered for the Signal connection '{handler.Name}'.");
+            }
+            table.Add(handler.EventName, handler);
+        }
+    }
+
+    /// <summary>Removes a handler; false if it was not registered.</summary>
+    public bool Remove(string name, string type, string eventName)
+    {
+        if (!_byKey.TryGetValue(Key(name, type), out var table))
+        {
+            return false;
+        }
+        lock (table)
+        {
+            if (!table.Contains(eventName))
+            {
+                return false;
+            }
+            table.Remove(eventName);
+            return true;
+        }
+    }
+
+    /// <summary>The handlers of a Name and type, in registration order.</summary>
+    public SignalEventHandler[] For(string name, string type)
+    {
+        if (!_byKey.TryGetValue(Key(name, type), out var table))
+        {
+            return [];
+        }
+        lock (table)
+        {
+            return table.Values.Cast<SignalEventHandler>().ToArray();
+        }
+    }
+}

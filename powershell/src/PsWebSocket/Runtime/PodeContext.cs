@@ -1,0 +1,256 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+using PsWebSocket.Interop;
+
+namespace PsWebSocket.Runtime;
+
+/// <summary>
+/// A running PsWebSocket server (Pode's <c>$PodeContext</c>): the native server, the
+/// routes and handlers registered by the script, shared state, and the worker pools
+/// that run user scriptblocks. Every runspace of the server sees it as the variable
+/// <c>$PodeContext</c>; the cmdlets find their server through it.
+/// </summary>
+public sealed class PodeContext : IDisposable
+{
+    /// <summary>Name of the session variable that holds the context.</summary>
+    public const string VariableName = "PodeContext";
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<WorkerPool> _pools = [];
+    private WorkerPool? _web;
+    private WorkerPool? _signals;
+    private WorkerPool? _events;
+    private long _signalsProcessed;
+    private int _signalsProcessing;
+
+    internal PodeContext(int threads, string rootPath, PSHost host, string modulePath)
+    {
+        Threads = Math.Max(1, threads);
+        RootPath = rootPath;
+        Host = host;
+        ModulePath = modulePath;
+        Server = new NativeServer(new ServerSettings(NativeScope.Global), OnServerEvent);
+        Timers = new TimerScheduler(this);
+    }
+
+    /// <summary>Threads of the Web and Signals pools (<c>Start-PodeServer -Threads</c>).</summary>
+    public int Threads { get; }
+
+    /// <summary>The server's root folder (views/, public/ are looked up here).</summary>
+    public string RootPath { get; }
+
+    /// <summary>Server-wide state (Set-PodeState / Get-PodeState).</summary>
+    public Hashtable State { get; } = Hashtable.Synchronized(new Hashtable(StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>The global lockable object ($WebEvent.Lockable and friends).</summary>
+    public Hashtable Lockable { get; } = Hashtable.Synchronized(new Hashtable(StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>True once the server is serving.</summary>
+    public bool IsRunning { get; private set; }
+
+    internal PSHost Host { get; }
+    internal string ModulePath { get; }
+    internal NativeServer Server { get; }
+    internal ServerLog Log { get; } = new();
+    internal List<EndpointSpec> Endpoints { get; } = [];
+    internal IReadOnlyList<BoundEndpoint> Bound { get; private set; } = [];
+    internal ConcurrentDictionary<ulong, WebRoute> WebRoutes { get; } = new();
+    internal List<SignalRoute> SignalRoutes { get; } = [];
+    internal SignalEventTable SignalEvents { get; } = new();
+    internal TimerScheduler Timers { get; }
+    internal string DefaultScope { get; set; } = "Global";
+    internal HashSet<string> EnabledPools { get; } = new(StringComparer.OrdinalIgnoreCase);
+    internal int WebSocketThreads { get; set; } = 2;
+    internal WebSocketClients? Clients { get; set; }
+
+    /// <summary>Functions and modules the scripts rely on, loaded into every worker runspace.</summary>
+    internal List<SessionStateFunctionEntry> Functions { get; } = [];
+    internal List<string> Modules { get; } = [];
+
+    /// <summary>Cancelled by Close-PodeServer, Ctrl+C or SIGTERM.</summary>
+    internal CancellationToken Stopping => _stop.Token;
+
+    /// <summary>Signal messages processed by signal routes (Get-PodeServerSignalMetric).</summary>
+    internal long SignalsProcessed => Interlocked.Read(ref _signalsProcessed);
+
+    /// <summary>Signal messages being processed now.</summary>
+    internal int SignalsProcessing => Volatile.Read(ref _signalsProcessing);
+
+    /// <summary>Asks the server to stop (Close-PodeServer).</summary>
+    public void Close() => _stop.Cancel();
+
+    /// <summary>The server of the calling runspace, or an explanation of why there is none.</summary>
+    internal static PodeContext Of(SessionState state) =>
+        state.PSVariable.GetValue(VariableName) as PodeContext
+        ?? throw new InvalidOperationException("There is no PsWebSocket server here: call this inside Start-PodeServer, a route or an event.");
+
+    /// <summary>Collects the functions defined in the server script, for the worker runspaces.</summary>
+    internal void AddFunctionsFrom(Ast? ast)
+    {
+        if (ast is null)
+        {
+            return;
+        }
+        foreach (var f in ast.FindAll(a => a is FunctionDefinitionAst, searchNestedScriptBlocks: true).Cast<FunctionDefinitionAst>())
+        {
+            if (Functions.All(e => !e.Name.Equals(f.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                Functions.Add(new SessionStateFunctionEntry(f.Name, f.Body.Extent.Text.Trim().TrimStart('{').TrimEnd('}')));
+            }
+        }
+    }
+
+    private InitialSessionState WorkerSessionState()
+    {
+        var iss = InitialSessionState.CreateDefault2();
+        iss.ImportPSModule([ModulePath]);
+        foreach (var module in Modules)
+        {
+            iss.ImportPSModule([module]);
+        }
+        foreach (var function in Functions)
+        {
+            iss.Commands.Add(function);
+        }
+        iss.Variables.Add(new SessionStateVariableEntry(VariableName, this, "The PsWebSocket server", ScopedItemOptions.AllScope));
+        return iss;
+    }
+
+    /// <summary>A worker pool of this server (Web, Signals, Events, Timers, Schedules, WebSockets).</summary>
+    internal WorkerPool NewPool(string name, int size)
+    {
+        var iss = WorkerSessionState();
+        var pool = new WorkerPool(name, size, capacity: 10_000, () => RunspaceFactory.CreateRunspace(Host, iss), Log);
+        lock (_pools)
+        {
+            _pools.Add(pool);
+        }
+        return pool;
+    }
+
+    /// <summary>Binds the endpoints, serves the public folder, starts the pools and timers.</summary>
+    internal void Start()
+    {
+        if (Endpoints.Count == 0)
+        {
+            throw new InvalidOperationException("The server has no endpoints: add one with Add-PodeEndpoint.");
+        }
+        foreach (var endpoint in Endpoints)
+        {
+            Server.AddEndpoint(endpoint);
+        }
+        var publicFolder = Path.Combine(RootPath, "public");
+        if (Directory.Exists(publicFolder))
+        {
+            Server.AddStatic("/", publicFolder);
+        }
+        _web = NewPool("Web", Threads);
+        _signals = NewPool("Signals", Threads);
+        _events = NewPool("Events", 1);
+        Bound = Server.Start();
+        IsRunning = true;
+        Timers.Start();
+    }
+
+    /// <summary>Where engine events go: each kind to its pool; nothing here blocks.</summary>
+    private void OnServerEvent(ServerEvent e)
+    {
+        switch (e)
+        {
+            case RequestEvent request:
+                if (_web is null || !_web.TryPost(w => WebHandling.Handle(this, w, request.Request)))
+                {
+                    WebHandling.Refuse(request.Request, 503, "The server is busy or stopping.");
+                }
+                break;
+            case Interop.SignalEvent signal:
+                Interlocked.Increment(ref _signalsProcessing);
+                if (_signals is null || !_signals.TryPost(w => RunSignal(w, signal)))
+                {
+                    Interlocked.Decrement(ref _signalsProcessing);
+                    Log.Warning($"Signal message from '{signal.Connection.ClientId}' on '{signal.Connection.Path}' dropped: the Signals queue is full.");
+                }
+                break;
+            case ConnectEvent connect:
+                PostConnectionEvent(connect.Connection, "Connect", null);
+                break;
+            case DisconnectEvent disconnect:
+                PostConnectionEvent(disconnect.Connection, "Disconnect", disconnect);
+                break;
+            case MessageErrorEvent error:
+                Log.Error(new ErrorRecord(new FormatException(error.Error), "SignalMessageInvalid", ErrorCategory.InvalidData, error.Text));
+                break;
+            case BinaryEvent binary:
+                Log.Warning($"Binary message of {binary.Data.Length} bytes from '{binary.Connection.ClientId}' on '{binary.Connection.Path}' ignored: signals are JSON text.");
+                break;
+            case LogEvent log:
+                if (log.Level >= 2)
+                {
+                    Log.Warning(log.Message);
+                }
+                else
+                {
+                    Log.Verbose(log.Message);
+                }
+                break;
+        }
+    }
+
+    private void RunSignal(Worker worker, Interop.SignalEvent signal)
+    {
+        try
+        {
+            SignalHandling.RunRoute(this, worker, signal);
+            Interlocked.Increment(ref _signalsProcessed);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _signalsProcessing);
+        }
+    }
+
+    private void PostConnectionEvent(ConnectionInfo connection, string type, DisconnectEvent? disconnect)
+    {
+        var handlers = SignalEvents.For(connection.Name, type);
+        if (handlers.Length == 0 || _events is null)
+        {
+            return;
+        }
+        if (!_events.TryPost(w => SignalHandling.RunConnectionEvent(this, w, handlers, connection, type, disconnect)))
+        {
+            Log.Warning($"{type} event for '{connection.Name}' dropped: the Events queue is full.");
+        }
+    }
+
+    /// <summary>Stops everything: timers, the native server (graceful), external connections, pools.</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        Timers.Dispose();
+        try
+        {
+            Server.Stop();
+        }
+        catch (PswsException)
+        {
+            // already stopped
+        }
+        Clients?.Dispose();
+        List<WorkerPool> pools;
+        lock (_pools)
+        {
+            pools = [.. _pools];
+            _pools.Clear();
+        }
+        foreach (var pool in pools)
+        {
+            pool.Dispose();
+        }
+        Server.Dispose();
+        IsRunning = false;
+    }
+}

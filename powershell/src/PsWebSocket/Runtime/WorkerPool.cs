@@ -1,0 +1,128 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading.Channels;
+
+namespace PsWebSocket.Runtime;
+
+/// <summary>
+/// A fixed set of threads, each owning one runspace, that run queued work (Pode's
+/// runspace pools: Web, Signals, Events, Timers, Schedules, WebSockets). Scripts are
+/// compiled once per worker and invoked directly in its runspace, so dispatch costs
+/// little more than the script itself. The queue is bounded: a full queue refuses work.
+/// </summary>
+internal sealed class WorkerPool : IDisposable
+{
+    private readonly Channel<Action<Worker>> _queue;
+    private readonly List<Thread> _threads = [];
+    private readonly string _name;
+    private readonly ServerLog _log;
+
+    public WorkerPool(string name, int size, int capacity, Func<Runspace> createRunspace, ServerLog log)
+    {
+        _name = name;
+        _log = log;
+        _queue = Channel.CreateBounded<Action<Worker>>(new BoundedChannelOptions(capacity) { SingleWriter = false, SingleReader = size == 1 });
+        for (var i = 0; i < size; i++)
+        {
+            var thread = new Thread(() => Run(createRunspace)) { IsBackground = true, Name = $"PsWebSocket {name} {i + 1}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
+    }
+
+    /// <summary>Queues work; false when the queue is full or the pool is closing.</summary>
+    public bool TryPost(Action<Worker> work) => _queue.Writer.TryWrite(work);
+
+    private void Run(Func<Runspace> createRunspace)
+    {
+        Runspace runspace;
+        try
+        {
+            runspace = createRunspace();
+            runspace.Open();
+        }
+        catch (Exception e)
+        {
+            _log.Error(new ErrorRecord(e, "WorkerRunspaceFailed", ErrorCategory.OpenError, _name));
+            return;
+        }
+        using (runspace)
+        {
+            Runspace.DefaultRunspace = runspace;
+            var worker = new Worker(runspace, _log);
+            var reader = _queue.Reader;
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                while (reader.TryRead(out var work))
+                {
+                    try
+                    {
+                        work(worker);
+                    }
+                    catch (Exception e)
+                    {
+                        _log.Error(new ErrorRecord(e, "WorkerFailed", ErrorCategory.NotSpecified, _name));
+                    }
+                }
+            }
+            Runspace.DefaultRunspace = null;
+        }
+    }
+
+    /// <summary>Stops taking work, lets queued work finish, and waits (bounded) for the threads.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        foreach (var thread in _threads)
+        {
+            thread.Join(TimeSpan.FromSeconds(5));
+        }
+    }
+}
+
+/// <summary>One worker thread and its runspace.</summary>
+internal sealed class Worker(Runspace runspace, ServerLog log)
+{
+    private readonly Dictionary<ScriptDef, ScriptBlock> _compiled = new();
+
+    /// <summary>The worker's runspace.</summary>
+    public Runspace Runspace { get; } = runspace;
+
+    /// <summary>
+    /// Runs a captured script with these variables (e.g. <c>WebEvent</c>) in a fresh
+    /// local scope. A script that throws is reported and false returned.
+    /// </summary>
+    public bool Invoke(ScriptDef script, IEnumerable<KeyValuePair<string, object?>> variables, out Collection<PSObject> output)
+    {
+        if (!_compiled.TryGetValue(script, out var block))
+        {
+            block = ScriptBlock.Create(script.Text);
+            _compiled[script] = block;
+        }
+        var scope = new List<PSVariable>();
+        foreach (var (name, value) in script.UsingValues)
+        {
+            scope.Add(new PSVariable(name, value));
+        }
+        foreach (var (name, value) in variables)
+        {
+            scope.Add(new PSVariable(name, value));
+        }
+        try
+        {
+            output = block.InvokeWithContext(null, scope, script.Arguments);
+            return true;
+        }
+        catch (RuntimeException e)
+        {
+            log.Error(new ErrorRecord(e.ErrorRecord, e));
+        }
+        catch (Exception e)
+        {
+            log.Error(new ErrorRecord(e, "ScriptFailed", ErrorCategory.NotSpecified, script.Source));
+        }
+        output = [];
+        return false;
+    }
+}
