@@ -120,6 +120,11 @@ enum psws_status
    * A message exceeds the maximum message size.
    */
   PSWS_STATUS_MESSAGE_TOO_LARGE = 26,
+  /**
+   * The call is not allowed inside the object's own callback (setting the callback,
+   * freeing the object); make it from another thread.
+   */
+  PSWS_STATUS_IN_CALLBACK = 27,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -395,6 +400,31 @@ enum psws_broadcast_level
 typedef enum psws_broadcast_level psws_broadcast_level;
 #else
 typedef uint32_t psws_broadcast_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a slow reader (a client whose send queue is full) gets.
+ */
+enum psws_slow_reader
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Closed with 1008.
+   */
+  PSWS_SLOW_READER_CLOSE = 0,
+  /**
+   * Its oldest queued messages are dropped.
+   */
+  PSWS_SLOW_READER_DROP_OLDEST = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum psws_slow_reader psws_slow_reader;
+#else
+typedef uint32_t psws_slow_reader;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -1026,7 +1056,8 @@ psws_status psws_client_config_default(struct psws_client_config *out);
 psws_status psws_client_new(const struct psws_client_config *config, struct psws_client **out);
 
 /**
- * Sets the event callback (NULL removes it); waits for calls in flight.
+ * Sets the event callback (NULL removes it); waits for calls in flight. From the
+ * callback itself it is IN_CALLBACK.
  */
 psws_status psws_client_set_callback(const struct psws_client *client,
                                      psws_client_callback callback,
@@ -1041,10 +1072,11 @@ psws_status psws_client_set_callback(const struct psws_client *client,
 psws_status psws_connect_options_default(struct psws_connect_options *out);
 
 /**
- * Connects `name` to a ws:// or wss:// URL; returns once the handshake succeeded. A bad
- * URL (INVALID... see psws_last_error), a Name in use (NAME_IN_USE) or a failed
- * connect (CONNECT: DNS, refused, timeout, TLS, HTTP status) leaves nothing registered.
- * Blocks: do not call it from a callback.
+ * Connects `name` to a ws:// or wss:// URL; returns once the handshake succeeded. A Name
+ * in use is NAME_IN_USE; a URL that is malformed or not ws/wss, and a failed connect
+ * (DNS, refused, timeout, TLS, HTTP status) are CONNECT, with psws_last_error() naming
+ * the step that failed. Either way nothing stays registered. Blocks: from a callback it
+ * is INVALID_ARGUMENT.
  *
  * # Safety
  * `options` must be NULL or valid.
@@ -1096,7 +1128,8 @@ psws_status psws_client_get_state(const struct psws_client *client,
                                   psws_client_state *out);
 
 /**
- * Copies the URL of a Name into `buffer` (UNKNOWN_CLIENT when not registered).
+ * Copies the URL of a Name into `buffer` (UNKNOWN_CLIENT when not registered), as
+ * psws_server_new_client_id copies.
  *
  * # Safety
  * `buffer` must be valid for `capacity` bytes; `out_len` valid for a write.
@@ -1117,7 +1150,8 @@ psws_status psws_client_names(const struct psws_client *client, struct psws_list
 
 /**
  * Closes every connection and frees the client; no callback runs once this returns.
- * NULL is a no-op; a second free is INVALID_HANDLE. Blocks: not from a callback.
+ * NULL is a no-op; a second free is INVALID_HANDLE; from the client's own callback it is
+ * IN_CALLBACK (and nothing happens).
  */
 psws_status psws_client_free(struct psws_client *client);
 
@@ -1290,7 +1324,8 @@ psws_status psws_server_add_endpoint(const struct psws_server *server,
 
 /**
  * Sets the event callback (NULL removes it). Replacing or removing waits for calls in
- * flight, so afterwards the old userdata is no longer used.
+ * flight, so afterwards the old userdata is no longer used; from the callback itself it
+ * is IN_CALLBACK.
  */
 psws_status psws_server_set_callback(const struct psws_server *server,
                                      psws_event_callback callback,
@@ -1323,7 +1358,8 @@ psws_status psws_server_stop(const struct psws_server *server);
 
 /**
  * Stops (if needed) and frees the server. No callback runs once this returns. NULL is
- * a no-op; a second free is INVALID_HANDLE. Do not call it from the server's callback.
+ * a no-op; a second free is INVALID_HANDLE; from the server's own callback it is
+ * IN_CALLBACK (and nothing happens).
  */
 psws_status psws_server_free(struct psws_server *server);
 
@@ -1512,8 +1548,10 @@ psws_status psws_server_signing_enabled(const struct psws_server *server, bool *
 /**
  * Pode's New-PodeSignalClientId: `requested` (empty: a fresh GUID), signed when signing
  * is on for the client with `user_agent` and `remote_ip` (used by strict signing).
- * An id already in signed form must verify (else INVALID_CLIENT_ID). Copied into
- * `buffer` (see psws_last_error for BUFFER_TOO_SMALL; `out_len` gets the length).
+ * An id already in signed form must verify (else INVALID_CLIENT_ID). The id is copied
+ * into `buffer` (`capacity` bytes), followed by a NUL only when `capacity` exceeds its
+ * length; `out_len` always gets its length (without NUL). A buffer shorter than the id
+ * is BUFFER_TOO_SMALL and receives nothing: call again with `out_len` bytes.
  *
  * # Safety
  * `buffer` must be valid for `capacity` bytes; `out_len` valid for a write.

@@ -227,11 +227,14 @@ fn deliver(slot: &CallbackSlot<ClientEventFn>, event: ClientEvent) {
     slot.with(|callback, userdata| unsafe { callback(userdata, &e) });
 }
 
-/// Sets the event callback (NULL removes it); waits for calls in flight.
+/// Sets the event callback (NULL removes it); waits for calls in flight. From the
+/// callback itself it is IN_CALLBACK.
 #[unsafe(no_mangle)]
 pub extern "C" fn psws_client_set_callback(client: *const psws_client, callback: psws_client_callback, userdata: *mut c_void) -> psws_status {
     boundary(|| {
-        handles::get(client)?.callback.set(callback, userdata);
+        let client = handles::get(client)?;
+        client.callback.refuse_reentry("psws_client_set_callback")?;
+        client.callback.set(callback, userdata);
         Ok(())
     })
 }
@@ -308,10 +311,11 @@ unsafe fn read_options(options: *const psws_connect_options) -> Result<ConnectOp
     Ok(result)
 }
 
-/// Connects `name` to a ws:// or wss:// URL; returns once the handshake succeeded. A bad
-/// URL (INVALID... see psws_last_error), a Name in use (NAME_IN_USE) or a failed
-/// connect (CONNECT: DNS, refused, timeout, TLS, HTTP status) leaves nothing registered.
-/// Blocks: do not call it from a callback.
+/// Connects `name` to a ws:// or wss:// URL; returns once the handshake succeeded. A Name
+/// in use is NAME_IN_USE; a URL that is malformed or not ws/wss, and a failed connect
+/// (DNS, refused, timeout, TLS, HTTP status) are CONNECT, with psws_last_error() naming
+/// the step that failed. Either way nothing stays registered. Blocks: from a callback it
+/// is INVALID_ARGUMENT.
 ///
 /// # Safety
 /// `options` must be NULL or valid.
@@ -416,7 +420,8 @@ pub unsafe extern "C" fn psws_client_get_state(client: *const psws_client, name:
     })
 }
 
-/// Copies the URL of a Name into `buffer` (UNKNOWN_CLIENT when not registered).
+/// Copies the URL of a Name into `buffer` (UNKNOWN_CLIENT when not registered), as
+/// psws_server_new_client_id copies.
 ///
 /// # Safety
 /// `buffer` must be valid for `capacity` bytes; `out_len` valid for a write.
@@ -424,6 +429,7 @@ pub unsafe extern "C" fn psws_client_get_state(client: *const psws_client, name:
 pub unsafe extern "C" fn psws_client_url(client: *const psws_client, name: psws_str, buffer: *mut c_char, capacity: usize, out_len: *mut usize) -> psws_status {
     boundary(|| {
         let client = handles::get(client)?;
+        require_out(out_len, "out_len")?;
         // SAFETY: caller string.
         let name = unsafe { name.read("name")? };
         let url = client.hub.url(name).ok_or_else(|| Failure::from(psws::Error::UnknownClient(name.to_string())))?;
@@ -446,10 +452,14 @@ pub unsafe extern "C" fn psws_client_names(client: *const psws_client, out: *mut
 }
 
 /// Closes every connection and frees the client; no callback runs once this returns.
-/// NULL is a no-op; a second free is INVALID_HANDLE. Blocks: not from a callback.
+/// NULL is a no-op; a second free is INVALID_HANDLE; from the client's own callback it is
+/// IN_CALLBACK (and nothing happens).
 #[unsafe(no_mangle)]
 pub extern "C" fn psws_client_free(client: *mut psws_client) -> psws_status {
     boundary(|| {
+        if !client.is_null() {
+            handles::get(client)?.callback.refuse_reentry("psws_client_free")?;
+        }
         if let Some(object) = handles::remove(client)? {
             object.callback.set(None, std::ptr::null_mut());
             object.hub.close_all();

@@ -47,6 +47,7 @@ pub unsafe extern "C" fn psws_list_len(list: *const psws_list, out_len: *mut usi
 pub unsafe extern "C" fn psws_list_get(list: *const psws_list, index: usize, out: *mut psws_str) -> psws_status {
     boundary(|| {
         let list = handles::get(list)?;
+        crate::strings::require_out(out, "out")?;
         let item =
             list.0.get(index).ok_or_else(|| Failure(psws_status::InvalidArgument, format!("index {index} is past the end of a list of {}", list.0.len())))?;
         // The string lives in the list object, which the table keeps until psws_list_free.

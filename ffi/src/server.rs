@@ -221,11 +221,13 @@ pub unsafe extern "C" fn psws_server_add_endpoint(server: *const psws_server, en
 }
 
 /// Sets the event callback (NULL removes it). Replacing or removing waits for calls in
-/// flight, so afterwards the old userdata is no longer used.
+/// flight, so afterwards the old userdata is no longer used; from the callback itself it
+/// is IN_CALLBACK.
 #[unsafe(no_mangle)]
 pub extern "C" fn psws_server_set_callback(server: *const psws_server, callback: psws_event_callback, userdata: *mut c_void) -> psws_status {
     boundary(|| {
         let server = handles::get(server)?;
+        server.callback.refuse_reentry("psws_server_set_callback")?;
         server.callback.set(callback, userdata);
         Ok(())
     })
@@ -270,6 +272,7 @@ pub struct psws_bound_endpoint {
 pub unsafe extern "C" fn psws_server_endpoint(server: *const psws_server, index: usize, out: *mut psws_bound_endpoint) -> psws_status {
     boundary(|| {
         let server = handles::get(server)?;
+        require_out(out, "out")?;
         let bound = server.bound.lock();
         let (name, ip, protocol, port) =
             bound.get(index).ok_or_else(|| Failure(psws_status::InvalidArgument, format!("there is no bound endpoint {index}")))?;
@@ -290,10 +293,14 @@ pub extern "C" fn psws_server_stop(server: *const psws_server) -> psws_status {
 }
 
 /// Stops (if needed) and frees the server. No callback runs once this returns. NULL is
-/// a no-op; a second free is INVALID_HANDLE. Do not call it from the server's callback.
+/// a no-op; a second free is INVALID_HANDLE; from the server's own callback it is
+/// IN_CALLBACK (and nothing happens).
 #[unsafe(no_mangle)]
 pub extern "C" fn psws_server_free(server: *mut psws_server) -> psws_status {
     boundary(|| {
+        if !server.is_null() {
+            handles::get(server)?.callback.refuse_reentry("psws_server_free")?;
+        }
         if let Some(object) = handles::remove(server)? {
             object.callback.set(None, std::ptr::null_mut());
             object.server.stop();

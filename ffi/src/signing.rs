@@ -47,8 +47,10 @@ pub unsafe extern "C" fn psws_server_signing_enabled(server: *const psws_server,
 
 /// Pode's New-PodeSignalClientId: `requested` (empty: a fresh GUID), signed when signing
 /// is on for the client with `user_agent` and `remote_ip` (used by strict signing).
-/// An id already in signed form must verify (else INVALID_CLIENT_ID). Copied into
-/// `buffer` (see psws_last_error for BUFFER_TOO_SMALL; `out_len` gets the length).
+/// An id already in signed form must verify (else INVALID_CLIENT_ID). The id is copied
+/// into `buffer` (`capacity` bytes), followed by a NUL only when `capacity` exceeds its
+/// length; `out_len` always gets its length (without NUL). A buffer shorter than the id
+/// is BUFFER_TOO_SMALL and receives nothing: call again with `out_len` bytes.
 ///
 /// # Safety
 /// `buffer` must be valid for `capacity` bytes; `out_len` valid for a write.

@@ -62,11 +62,14 @@ pub enum psws_status {
     Connect = 25,
     /// A message exceeds the maximum message size.
     MessageTooLarge = 26,
+    /// The call is not allowed inside the object's own callback (setting the callback,
+    /// freeing the object); make it from another thread.
+    InCallback = 27,
 }
 
 impl psws_status {
     /// Every status, for lookups by number.
-    const ALL: [psws_status; 24] = {
+    const ALL: [psws_status; 25] = {
         use psws_status::*;
         [
             Ok,
@@ -93,6 +96,7 @@ impl psws_status {
             NotConnected,
             Connect,
             MessageTooLarge,
+            InCallback,
         ]
     };
 
@@ -124,6 +128,7 @@ impl psws_status {
             NotConnected => "the external connection is not connected",
             Connect => "connecting to the WebSocket server failed",
             MessageTooLarge => "the message exceeds the maximum message size",
+            InCallback => "not allowed inside the object's own callback",
         }
     }
 }
