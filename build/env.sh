@@ -1,0 +1,26 @@
+# Sourced by the build scripts: one-time machine setup they rely on.
+# - cargo: where the crates registry is unreachable, ../shared/vendor/use-offline.sh
+#   (beside the repository) points cargo at the vendored crates; done once per machine.
+# - system packages the tests use (valgrind, chromium), installed with apt-get when
+#   missing and possible.
+
+psws_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+psws_vendor="$psws_root/../shared/vendor/use-offline.sh"
+if [ -f "$psws_vendor" ] && ! grep -qs 'use-offline.sh: vendored crates' "${CARGO_HOME:-$HOME/.cargo}/config.toml"; then
+    bash "$psws_vendor"
+fi
+
+# psws_require_packages PKG...: installs the missing ones (Debian) or explains.
+psws_require_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "missing: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})" >&2
+        return 1
+    fi
+}
