@@ -68,7 +68,7 @@ public abstract class PodeCmdlet : PSCmdlet
         PswsStatus.InvalidArgument or PswsStatus.InvalidUtf8 or PswsStatus.NullArgument => ErrorCategory.InvalidArgument,
         PswsStatus.Bind => ErrorCategory.ResourceUnavailable,
         PswsStatus.Tls => ErrorCategory.SecurityError,
-        PswsStatus.NotRunning or PswsStatus.AlreadyRunning or PswsStatus.Stopped or PswsStatus.RequestCompleted => ErrorCategory.InvalidOperation,
+        PswsStatus.NotRunning or PswsStatus.AlreadyRunning or PswsStatus.Stopped or PswsStatus.RequestCompleted or PswsStatus.InCallback => ErrorCategory.InvalidOperation,
         PswsStatus.Route or PswsStatus.NameInUse => ErrorCategory.ResourceExists,
         PswsStatus.UpgradeRejected => ErrorCategory.ProtocolError,
         PswsStatus.BroadcastLevel => ErrorCategory.PermissionDenied,

@@ -4,7 +4,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using PwshRunner;
 
-// PwshRunner <script.ps1> [args...]
+// PwshRunner <script.ps1> [args...]   (-Name value and -Switch work as with pwsh -File)
 // Runs the script in-process with PowerShell 7.6, the PsWebSocket module on PSModulePath
 // (PWSH_RUNNER_MODULES overrides its folder's parent), output rendered like pwsh through
 // Out-Default. Ctrl+C or SIGTERM stops the pipeline (a blocking Start-PodeServer shuts down
@@ -35,10 +35,7 @@ runspace.SessionStateProxy.Path.SetLocation(Path.GetDirectoryName(script)!);
 
 using var ps = PowerShell.Create(runspace);
 ps.AddCommand(script);
-foreach (var a in args.Skip(1))
-{
-    ps.AddArgument(a);
-}
+AddArguments(ps, args.Skip(1).ToArray());
 ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.Error, PipelineResultTypes.Output);
 ps.AddCommand("Out-Default");
 
@@ -77,3 +74,29 @@ if (host.ExitCode is int code)
     return code;
 }
 return ps.HadErrors ? 1 : 0;
+
+// Script arguments as pwsh -File passes them: `-Name value` binds a parameter, `-Name`
+// followed by another `-Name` (or nothing) is a switch, anything else is positional.
+static void AddArguments(PowerShell ps, string[] rest)
+{
+    static bool IsName(string a) => a.Length > 1 && a[0] == '-' && char.IsLetter(a[1]);
+    for (var i = 0; i < rest.Length; i++)
+    {
+        if (!IsName(rest[i]))
+        {
+            ps.AddArgument(rest[i]);
+        }
+        else if (rest[i].IndexOf(':') is var colon and > 0)
+        {
+            ps.AddParameter(rest[i][1..colon], rest[i][(colon + 1)..]);
+        }
+        else if (i + 1 < rest.Length && !IsName(rest[i + 1]))
+        {
+            ps.AddParameter(rest[i][1..], rest[++i]);
+        }
+        else
+        {
+            ps.AddParameter(rest[i][1..]);
+        }
+    }
+}

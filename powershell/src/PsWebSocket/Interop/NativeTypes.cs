@@ -228,6 +228,7 @@ internal enum PswsStatus : uint
     NotConnected = 24,
     Connect = 25,
     MessageTooLarge = 26,
+    InCallback = 27,
 }
 
 /// <summary>psws_event_kind.</summary>

@@ -1,0 +1,3 @@
+global using PsWebSocket.Interop;
+global using PsWebSocket.Interop.Tests.Harness;
+global using Xunit;
