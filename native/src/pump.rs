@@ -96,16 +96,40 @@ where
         let mut batch = VecDeque::new();
         let mut last_inbound = Instant::now();
         let mut pinged = false;
+        // When the ping that was sent must have been answered by.
+        let mut pong_due = Instant::now();
         let keepalive = tokio::time::sleep(t.ping_interval);
         tokio::pin!(keepalive);
         loop {
             self.queue.drain_into(&mut batch);
             if !batch.is_empty() {
-                let written = tokio::select! {
-                    biased;
-                    written = write_batch(self.ws, &mut batch) => written,
-                    () = self.queue.aborted() => {
-                        return Ending::new(1008, "send queue full: the peer reads too slowly", Side::Local);
+                let written = {
+                    let write = write_batch(self.ws, &mut batch);
+                    tokio::pin!(write);
+                    let closing = close_deadline(self.queue, t.close_timeout);
+                    tokio::pin!(closing);
+                    loop {
+                        tokio::select! {
+                            biased;
+                            written = &mut write => break written,
+                            () = self.queue.aborted() => {
+                                return Ending::new(1008, "send queue full: the peer reads too slowly", Side::Local);
+                            }
+                            // A close was asked for, but the Close frame waits behind data
+                            // the peer does not take: drop the connection instead.
+                            () = &mut closing => {
+                                return Ending::new(1006, "closed without a Close frame: the peer stopped reading", Side::Local);
+                            }
+                            // The write is blocked, so no ping can reach the peer: give it
+                            // the time an unanswered ping gets to send anything at all.
+                            () = &mut keepalive => {
+                                let due = if pinged { pong_due } else { last_inbound + t.ping_interval + t.pong_timeout };
+                                if Instant::now() >= due {
+                                    return Ending::new(1006, "the peer stopped reading and sent nothing", Side::Local);
+                                }
+                                keepalive.as_mut().reset(due.into());
+                            }
+                        }
                     }
                 };
                 batch.clear();
@@ -119,7 +143,11 @@ where
                 () = self.queue.ready() => {}
                 inbound = self.ws.next() => {
                     last_inbound = Instant::now();
-                    pinged = false;
+                    if std::mem::take(&mut pinged) {
+                        // The ping was answered: the timer still points at the pong
+                        // deadline, but the next ping is due one interval from now.
+                        keepalive.as_mut().reset((last_inbound + t.ping_interval).into());
+                    }
                     self.inbound.activity();
                     match inbound {
                         Some(Ok(Message::Text(text))) => self.inbound.text(text),
@@ -131,20 +159,25 @@ where
                     }
                 }
                 () = &mut keepalive => {
-                    let idle = last_inbound.elapsed();
-                    if pinged && idle >= t.ping_interval + t.pong_timeout {
+                    if pinged && Instant::now() >= pong_due {
                         return Ending::new(1006, "no answer to the keep-alive ping", Side::Local);
                     }
-                    let next = if idle < t.ping_interval {
+                    let next = if pinged {
+                        pong_due
+                    } else if last_inbound.elapsed() < t.ping_interval {
                         last_inbound + t.ping_interval
                     } else {
-                        if !pinged {
-                            pinged = true;
-                            if self.ws.send(Message::Ping(Bytes::new())).await.is_err() {
-                                return Ending::new(1006, "the keep-alive ping could not be sent", Side::Peer);
-                            }
+                        // The answer is due a pong timeout after the ping really went out
+                        // (a long write may have delayed it); a peer that does not even
+                        // take the ping by then is as dead as one that does not answer.
+                        pinged = true;
+                        pong_due = Instant::now() + t.pong_timeout;
+                        match tokio::time::timeout_at(pong_due.into(), self.ws.send(Message::Ping(Bytes::new()))).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(_)) => return Ending::new(1006, "the keep-alive ping could not be sent", Side::Peer),
+                            Err(_) => return Ending::new(1006, "no answer to the keep-alive ping", Side::Local),
                         }
-                        last_inbound + t.ping_interval + t.pong_timeout
+                        pong_due
                     };
                     keepalive.as_mut().reset(next.into());
                 }
@@ -174,7 +207,12 @@ where
     /// A read failed: answer protocol violations with the matching close code.
     async fn failed(&mut self, error: tungstenite::Error) -> Ending {
         use tungstenite::Error as E;
+        use tungstenite::error::ProtocolError;
         let code = match &error {
+            // EOF without a Close frame: the peer went away, it broke no protocol rule.
+            E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+                return Ending::new(1006, "the connection was dropped without a Close frame", Side::Peer);
+            }
             E::Capacity(_) => 1009,
             E::Utf8(_) => 1007,
             E::Protocol(_) | E::AttackAttempt => 1002,
@@ -191,6 +229,15 @@ where
     async fn drain_until_closed(&mut self) {
         let _ = tokio::time::timeout(self.timings.close_timeout, async { while let Some(Ok(_)) = self.ws.next().await {} }).await;
     }
+}
+
+/// Resolves `limit` after a close was queued (at once if it already was): how long a
+/// blocked write may still hold up the Close frame behind it.
+async fn close_deadline(queue: &SendQueue, limit: Duration) {
+    while !queue.is_closed() {
+        queue.ready().await;
+    }
+    tokio::time::sleep(limit).await;
 }
 
 /// Close reasons must fit a control frame (123 bytes of UTF-8).

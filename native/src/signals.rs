@@ -280,16 +280,14 @@ impl Signals {
         self.registry.names()
     }
 
-    /// Distinct non-empty groups of a Name (case-insensitive, first spelling kept).
+    /// Distinct non-empty groups of a Name, compared case-insensitively and sorted the
+    /// same way; of several spellings of one group the first in ordinal order is kept.
     pub(crate) fn groups(&self, name: &str) -> Result<Vec<String>> {
         let conns = self.registry.collect(name, Filter::default()).ok_or_else(|| Error::UnknownName(name.to_string()))?;
-        let mut groups: Vec<String> = Vec::new();
-        for c in conns.iter().filter(|c| !c.group().is_empty()) {
-            if !groups.iter().any(|g| g.to_lowercase() == c.group().to_lowercase()) {
-                groups.push(c.group().to_string());
-            }
-        }
+        let mut groups: Vec<String> = conns.iter().map(|c| c.group().to_string()).filter(|g| !g.is_empty()).collect();
         groups.sort();
+        groups.sort_by_key(|g| g.to_lowercase());
+        groups.dedup_by(|a, b| a.to_lowercase() == b.to_lowercase());
         Ok(groups)
     }
 
@@ -350,8 +348,11 @@ impl Signals {
             None => uuid::Uuid::new_v4().to_string(),
             Some(id) if looks_signed(id) => {
                 return match &*signer {
-                    Some(s) if s.verify(id, ctx).is_none() => Err(Error::InvalidClientId(format!("'{id}' is not signed with this server's secret"))),
-                    _ => Ok(id.to_string()),
+                    Some(s) if s.verify(id, ctx).is_some() => Ok(id.to_string()),
+                    Some(_) => Err(Error::InvalidClientId(format!("'{id}' is not signed with this server's secret"))),
+                    // A signed form cannot be checked without a secret: refused, as the
+                    // X-Pode-Signal headers and Test-PodeSignalClientIdValid refuse it.
+                    None => Err(Error::InvalidClientId(format!("'{id}' is in signed form but signing is not enabled"))),
                 };
             }
             Some(id) => id.to_string(),

@@ -204,7 +204,11 @@ impl ClientHub {
             entries.insert(name.to_string(), entry.clone());
         }
         if let Err(e) = self.open(&entry) {
-            self.hub.entries.lock().remove(name);
+            // Only this entry: the Name may have been removed and taken again meanwhile.
+            let mut entries = self.hub.entries.lock();
+            if entries.get(name).is_some_and(|e| Arc::ptr_eq(e, &entry)) {
+                entries.remove(name);
+            }
             return Err(e);
         }
         Ok(())
@@ -216,6 +220,19 @@ impl ClientHub {
         let hub = self.hub.clone();
         let options = entry.options.clone();
         let ws = runtime::block_on(async move { connect::establish(&url, &options, &hub.config, hub.tls.clone()).await })?;
+        // Removed (or the hub closed) while the handshake ran: close the new socket
+        // rather than start a connection nobody can reach. Checked and started under
+        // the lock, so that a remove cannot slip in between.
+        let entries = self.hub.entries.lock();
+        if !entries.get(&*entry.name).is_some_and(|e| Arc::ptr_eq(e, entry)) {
+            drop(entries);
+            let limit = self.hub.config.close_timeout;
+            runtime::handle().spawn(async move {
+                let mut ws = ws;
+                let _ = tokio::time::timeout(limit, ws.close(None)).await;
+            });
+            return Err(Error::UnknownClient(entry.name.to_string()));
+        }
         supervisor::start(&self.hub, entry, ws);
         Ok(())
     }

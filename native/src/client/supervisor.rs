@@ -116,6 +116,8 @@ async fn reconnect(hub: &Hub, entry: &Entry, policy: &ReconnectPolicy, stop: &Ca
     let mut last_error: Option<String> = None;
     for attempt in 1.. {
         if policy.max_attempts.is_some_and(|max| attempt > max) {
+            // Before the event: a host that reacts to it must find the Name Disconnected.
+            entry.link.lock().state = ClientState::Disconnected;
             hub.events.emit(ClientEvent::ReconnectFailed { name: entry.name.clone(), attempts: attempt - 1, error: last_error.unwrap_or_default() });
             return None;
         }
