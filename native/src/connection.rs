@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::pump::{self, Inbound, Timings};
 use crate::queue::{Pushed, SendQueue};
@@ -43,7 +43,10 @@ pub(crate) struct Identity {
 
 /// A signal connection (Pode's `PodeSignal`). Shared by the registry, the host's
 /// events and the connection's own task.
+#[repr(C)]
 pub struct Connection {
+    /// First: the part every send touches (see [`SendQueue`]).
+    pub(crate) queue: SendQueue,
     id: u64,
     identity: Identity,
     group_lower: String,
@@ -54,7 +57,6 @@ pub struct Connection {
     last_activity_ms: AtomicU64,
     /// The Connect event was emitted, so a Disconnect event is owed.
     connected: AtomicBool,
-    pub(crate) queue: SendQueue,
 }
 
 impl std::fmt::Debug for Connection {
@@ -160,8 +162,9 @@ impl Connection {
         groups_lower.is_empty() || (!self.group_lower.is_empty() && groups_lower.iter().any(|g| *g == self.group_lower))
     }
 
-    pub(crate) fn push(&self, message: Message) -> Pushed {
-        self.queue.push(message)
+    /// Queues an encoded frame (shared with the other recipients).
+    pub(crate) fn push(&self, frame: Bytes) -> Pushed {
+        self.queue.push_frame(frame)
     }
 
     /// Starts a server-side close after what is already queued.

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 
 use crate::queue::{Outbound, SendQueue};
@@ -94,6 +96,8 @@ where
     async fn run(mut self) -> Ending {
         let t = self.timings;
         let mut batch = VecDeque::new();
+        // Encoded frames of one batch, on their way to the socket.
+        let mut out = Vec::new();
         let mut last_inbound = Instant::now();
         let mut pinged = false;
         // When the ping that was sent must have been answered by.
@@ -104,7 +108,7 @@ where
             self.queue.drain_into(&mut batch);
             if !batch.is_empty() {
                 let written = {
-                    let write = write_batch(self.ws, &mut batch);
+                    let write = write_batch(self.ws, &mut batch, &mut out);
                     tokio::pin!(write);
                     let closing = close_deadline(self.queue, t.close_timeout);
                     tokio::pin!(closing);
@@ -140,7 +144,7 @@ where
                 }
             }
             tokio::select! {
-                () = self.queue.ready() => {}
+                () = self.queue.pending() => {}
                 inbound = self.ws.next() => {
                     last_inbound = Instant::now();
                     if std::mem::take(&mut pinged) {
@@ -234,9 +238,7 @@ where
 /// Resolves `limit` after a close was queued (at once if it already was): how long a
 /// blocked write may still hold up the Close frame behind it.
 async fn close_deadline(queue: &SendQueue, limit: Duration) {
-    while !queue.is_closed() {
-        queue.ready().await;
-    }
+    queue.closed().await;
     tokio::time::sleep(limit).await;
 }
 
@@ -252,28 +254,92 @@ fn truncate_reason(mut reason: String) -> String {
     reason
 }
 
-/// Feeds every queued message and flushes once: one write syscall for the batch.
-async fn write_batch<S>(ws: &mut WebSocketStream<S>, batch: &mut VecDeque<Outbound>) -> Result<Written, tungstenite::Error>
+/// An unmasked server frame for `message` (text or binary), encoded once by tungstenite
+/// so that every recipient writes the same bytes.
+pub(crate) fn encode(message: &Message) -> Bytes {
+    let opcode = if matches!(message, Message::Binary(_)) { Data::Binary } else { Data::Text };
+    let frame = Frame::message(message.clone().into_data(), OpCode::Data(opcode), true);
+    let mut encoded = Vec::with_capacity(frame.len());
+    // Formatting into a Vec cannot fail.
+    let _ = frame.format(&mut encoded);
+    Bytes::from(encoded)
+}
+
+/// Writes a batch: runs of encoded frames are copied into buffers of up to
+/// [`WRITE_CHUNK`] bytes and written with one syscall each (no encoding or framing per
+/// recipient); messages go through tungstenite, which frames (and for clients masks)
+/// them; then one flush.
+async fn write_batch<S>(ws: &mut WebSocketStream<S>, batch: &mut VecDeque<Outbound>, frames: &mut Vec<Bytes>) -> Result<Written, tungstenite::Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut written = Written::Sent;
     while let Some(item) = batch.pop_front() {
         match item {
-            Outbound::Message(message) => ws.feed(message).await?,
+            Outbound::Frame(frame) => frames.push(frame),
+            Outbound::Message(message) => {
+                write_frames(ws, frames).await?;
+                ws.feed(message).await?
+            }
             Outbound::Close(code, reason) => {
                 written = Written::Close(code, reason);
                 break;
             }
         }
     }
+    write_frames(ws, frames).await?;
     ws.flush().await?;
     Ok(written)
+}
+
+/// Bytes gathered for one write. Copying small frames into one buffer costs less than
+/// handing the kernel one iovec per frame.
+const WRITE_CHUNK: usize = 256 << 10;
+
+/// Writes encoded frames after whatever tungstenite holds (a pong, a message), so that
+/// frames never interleave. The buffer is allocated per write, not kept per connection:
+/// the allocator hands the same warm memory to whichever connection writes next, and an
+/// idle connection holds none.
+async fn write_frames<S>(ws: &mut WebSocketStream<S>, frames: &mut Vec<Bytes>) -> Result<(), tungstenite::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if frames.is_empty() {
+        return Ok(());
+    }
+    ws.flush().await?;
+    let stream = ws.get_mut();
+    let total: usize = frames.iter().map(|f| f.len()).sum();
+    let mut buffer = Vec::with_capacity(total.min(WRITE_CHUNK));
+    for frame in frames.drain(..) {
+        if frame.len() >= WRITE_CHUNK {
+            stream.write_all(&buffer).await?;
+            buffer.clear();
+            stream.write_all(&frame).await?;
+            continue;
+        }
+        if buffer.len() + frame.len() > WRITE_CHUNK {
+            stream.write_all(&buffer).await?;
+            buffer.clear();
+        }
+        buffer.extend_from_slice(&frame);
+    }
+    stream.write_all(&buffer).await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_are_encoded_as_rfc_6455_server_frames() {
+        assert_eq!(&encode(&Message::text("hi"))[..], [0x81, 0x02, b'h', b'i']);
+        assert_eq!(&encode(&Message::binary(vec![7u8; 3]))[..], [0x82, 0x03, 7, 7, 7]);
+        let long = encode(&Message::text("x".repeat(300)));
+        assert_eq!(&long[..4], [0x81, 126, 0x01, 0x2c]);
+        assert_eq!(long.len(), 4 + 300);
+    }
 
     #[test]
     fn reasons_are_cut_on_a_char_boundary() {

@@ -1,11 +1,16 @@
 //! A connection's bounded send queue.
 //!
 //! Senders push from any thread; the connection's task drains everything queued in one
-//! go, feeds it to the socket and flushes once, so a backlog leaves in few syscalls.
-//! The writer is woken only when the queue goes from empty to non-empty.
+//! go and writes it with as few syscalls as it can (see `pump`). The writer is woken
+//! only when the queue goes from empty to non-empty.
+//!
+//! Server connections queue frames already encoded once for all their recipients
+//! ([`Outbound::Frame`]); external client connections queue messages that tungstenite
+//! still has to mask and encode ([`Outbound::Message`]).
 
 use std::collections::VecDeque;
 
+use bytes::Bytes;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
@@ -19,7 +24,9 @@ const PER_MESSAGE_OVERHEAD: usize = 64;
 /// One item for the writer.
 #[derive(Debug)]
 pub(crate) enum Outbound {
-    /// A data message.
+    /// A complete, unmasked data frame (header and payload), shared by every recipient.
+    Frame(Bytes),
+    /// A data message for tungstenite to frame.
     Message(Message),
     /// Close the connection with this code and reason once everything before it is sent.
     Close(u16, String),
@@ -46,29 +53,50 @@ struct State {
     closed: bool,
 }
 
-/// The queue itself; owned by a [`crate::Connection`].
+/// The queue itself; owned by a [`crate::Connection`]. A fan-out pushes to thousands of
+/// queues in a row, each one cold in the cache: what a push touches (the lock, the
+/// state, the capacity) is laid out to fill exactly one cache line.
+#[repr(C, align(64))]
 pub(crate) struct SendQueue {
     state: Mutex<State>,
+    capacity: usize,
     /// Wakes the writer when the queue becomes non-empty.
     ready: Notify,
     /// Wakes the writer out of a blocked write when it must give up (overflow).
     abort: Notify,
-    capacity: usize,
+    /// Wakes a blocked writer when a Close is queued, so that it can bound how long the
+    /// Close waits behind data the peer does not take. Separate from `ready`, so that
+    /// pushes to a writer blocked on a full socket do not wake it for nothing.
+    closing: Notify,
     policy: SlowReaderPolicy,
 }
 
-fn cost(message: &Message) -> usize {
-    message.len() + PER_MESSAGE_OVERHEAD
+fn cost(item: &Outbound) -> usize {
+    PER_MESSAGE_OVERHEAD
+        + match item {
+            Outbound::Frame(frame) => frame.len(),
+            Outbound::Message(message) => message.len(),
+            Outbound::Close(_, reason) => reason.len(),
+        }
 }
 
 impl SendQueue {
     pub(crate) fn new(capacity: usize, policy: SlowReaderPolicy) -> Self {
-        Self { state: Mutex::new(State::default()), ready: Notify::new(), abort: Notify::new(), capacity, policy }
+        Self { state: Mutex::new(State::default()), ready: Notify::new(), abort: Notify::new(), closing: Notify::new(), capacity, policy }
     }
 
-    /// Queues a data message, applying the slow-reader policy when the queue is full.
-    pub(crate) fn push(&self, message: Message) -> Pushed {
-        let size = cost(&message);
+    /// Queues an encoded frame, applying the slow-reader policy when the queue is full.
+    pub(crate) fn push_frame(&self, frame: Bytes) -> Pushed {
+        self.push(Outbound::Frame(frame))
+    }
+
+    /// Queues a message, applying the slow-reader policy when the queue is full.
+    pub(crate) fn push_message(&self, message: Message) -> Pushed {
+        self.push(Outbound::Message(message))
+    }
+
+    fn push(&self, item: Outbound) -> Pushed {
+        let size = cost(&item);
         let mut state = self.state.lock();
         if state.closed {
             return Pushed::Closed;
@@ -87,8 +115,8 @@ impl SendQueue {
                     return Pushed::Overflow;
                 }
                 SlowReaderPolicy::DropOldest => {
-                    // An open queue holds only data messages: a Close closes it.
-                    if let Some(Outbound::Message(old)) = state.items.pop_front() {
+                    // An open queue holds only data: a Close closes it.
+                    if let Some(old) = state.items.pop_front() {
                         state.bytes -= cost(&old);
                         dropped += 1;
                     }
@@ -97,7 +125,7 @@ impl SendQueue {
         }
         let was_empty = state.items.is_empty();
         state.bytes += size;
-        state.items.push_back(Outbound::Message(message));
+        state.items.push_back(item);
         drop(state);
         if was_empty {
             self.ready.notify_one();
@@ -116,6 +144,7 @@ impl SendQueue {
         state.items.push_back(Outbound::Close(code, reason));
         drop(state);
         self.ready.notify_one();
+        self.closing.notify_one();
         true
     }
 
@@ -134,9 +163,18 @@ impl SendQueue {
         std::mem::swap(&mut state.items, into);
     }
 
-    /// Resolves when something may have been queued.
-    pub(crate) async fn ready(&self) {
-        self.ready.notified().await
+    /// Resolves once something is queued (at once if something already is).
+    pub(crate) async fn pending(&self) {
+        while self.state.lock().items.is_empty() {
+            self.ready.notified().await;
+        }
+    }
+
+    /// Resolves once a Close has been queued (at once if it already was).
+    pub(crate) async fn closed(&self) {
+        while !self.is_closed() {
+            self.closing.notified().await;
+        }
     }
 
     /// Resolves when a blocked writer must give up because the queue overflowed.
@@ -158,12 +196,18 @@ mod tests {
         Message::text("x".repeat(n))
     }
 
+    impl SendQueue {
+        fn push_text(&self, n: usize) -> Pushed {
+            self.push_message(text(n))
+        }
+    }
+
     #[test]
     fn close_policy_overflows_once_and_then_refuses() {
         let q = SendQueue::new(300, SlowReaderPolicy::Close);
-        assert_eq!(q.push(text(100)), Pushed::Queued);
-        assert_eq!(q.push(text(100)), Pushed::Overflow);
-        assert_eq!(q.push(text(1)), Pushed::Closed);
+        assert_eq!(q.push_text(100), Pushed::Queued);
+        assert_eq!(q.push_text(100), Pushed::Overflow);
+        assert_eq!(q.push_text(1), Pushed::Closed);
         let mut out = VecDeque::new();
         q.drain_into(&mut out);
         assert!(matches!(out.as_slices().0, [Outbound::Close(1008, _)]));
@@ -173,9 +217,9 @@ mod tests {
     fn drop_oldest_keeps_the_newest() {
         let q = SendQueue::new(500, SlowReaderPolicy::DropOldest);
         for _ in 0..3 {
-            q.push(text(100));
+            q.push_text(100);
         }
-        assert_eq!(q.push(Message::text("new")), Pushed::DroppedOldest(1));
+        assert_eq!(q.push_message(Message::text("new")), Pushed::DroppedOldest(1));
         let mut out = VecDeque::new();
         q.drain_into(&mut out);
         assert_eq!(out.len(), 3);
@@ -185,16 +229,16 @@ mod tests {
     #[test]
     fn an_oversize_message_fits_an_empty_queue() {
         let q = SendQueue::new(10, SlowReaderPolicy::Close);
-        assert_eq!(q.push(text(1000)), Pushed::Queued);
+        assert_eq!(q.push_text(1000), Pushed::Queued);
     }
 
     #[test]
     fn close_is_queued_after_data() {
         let q = SendQueue::new(1000, SlowReaderPolicy::Close);
-        q.push(text(1));
+        q.push_text(1);
         assert!(q.close(1000, String::new()));
         assert!(!q.close(1001, String::new()));
-        assert_eq!(q.push(text(1)), Pushed::Closed);
+        assert_eq!(q.push_text(1), Pushed::Closed);
         let mut out = VecDeque::new();
         q.drain_into(&mut out);
         assert!(matches!(out.back(), Some(Outbound::Close(1000, _))));

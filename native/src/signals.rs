@@ -14,7 +14,7 @@ use crate::broadcast::BroadcastLevels;
 use crate::connection::Identity;
 use crate::events::{DisconnectEvent, Emitter, SignalMessage};
 use crate::metrics::Metrics;
-use crate::pump::{Ending, Side};
+use crate::pump::{self, Ending, Side};
 use crate::queue::{Pushed, SendQueue};
 use crate::registry::{Filter, Registry};
 use crate::routes::{RouteTable, SIGNAL_METHOD};
@@ -30,9 +30,9 @@ struct Tally {
 }
 
 impl Tally {
-    /// Queues one copy (a reference-count bump of the shared payload).
-    fn deliver(&mut self, conn: &Connection, message: &Message) {
-        match conn.push(message.clone()) {
+    /// Queues one copy (a reference-count bump of the shared frame).
+    fn deliver(&mut self, conn: &Connection, frame: &Bytes) {
+        match conn.push(frame.clone()) {
             Pushed::Queued => self.delivered += 1,
             Pushed::DroppedOldest(n) => {
                 self.delivered += 1;
@@ -188,7 +188,7 @@ impl Signals {
     fn rebroadcast(&self, conn: &Arc<Connection>, envelope: &Envelope) {
         let Some(payload) = envelope.payload() else { return };
         if envelope.direct {
-            self.deliver_all(std::iter::once(conn), Message::Text(payload));
+            self.deliver_all(std::iter::once(conn), &Message::Text(payload));
             return;
         }
         let names = if envelope.path.is_empty() { &[][..] } else { std::slice::from_ref(&envelope.path) };
@@ -200,9 +200,10 @@ impl Signals {
     // ---- outbound ----
 
     /// Queues `message` to each connection; returns how many accepted it.
-    fn deliver_all<'a>(&self, targets: impl IntoIterator<Item = &'a Arc<Connection>>, message: Message) -> usize {
+    fn deliver_all<'a>(&self, targets: impl IntoIterator<Item = &'a Arc<Connection>>, message: &Message) -> usize {
+        let frame = pump::encode(message);
         let mut tally = Tally::default();
-        targets.into_iter().for_each(|c| tally.deliver(c, &message));
+        targets.into_iter().for_each(|c| tally.deliver(c, &frame));
         self.settle(tally, message.len())
     }
 
@@ -238,18 +239,20 @@ impl Signals {
         }
         let groups_lower = lower_all(groups);
         let filter = Filter { groups_lower: &groups_lower, client_ids };
-        let message = Message::Text(payload);
+        // Encoded once: every recipient gets the same bytes.
+        let size = payload.len();
+        let frame = pump::encode(&Message::Text(payload));
         let mut tally = Tally::default();
         for name in names {
-            self.registry.for_each(name, filter, |c| tally.deliver(c, &message));
+            self.registry.for_each(name, filter, |c| tally.deliver(c, &frame));
         }
-        Ok(self.settle(tally, message.len()))
+        Ok(self.settle(tally, size))
     }
 
     /// Sends to one open connection (either scope), ignoring broadcast levels.
     pub(crate) fn send_direct(&self, connection_id: u64, message: Message) -> Result<()> {
         let conn = self.live.lock().get(&connection_id).cloned().ok_or(Error::UnknownConnection(connection_id))?;
-        match self.deliver_all(std::iter::once(&conn), message) {
+        match self.deliver_all(std::iter::once(&conn), &message) {
             0 => Err(Error::UnknownConnection(connection_id)),
             _ => Ok(()),
         }

@@ -254,7 +254,7 @@ impl ClientHub {
         }
         let entry = self.entry(name)?;
         let queue = entry.link.lock().queue.clone().ok_or_else(|| Error::NotConnected(name.to_string()))?;
-        match queue.push(message) {
+        match queue.push_message(message) {
             Pushed::Queued | Pushed::DroppedOldest(_) => Ok(()),
             Pushed::Overflow | Pushed::Closed => Err(Error::NotConnected(name.to_string())),
         }
