@@ -5,6 +5,22 @@ use std::time::Duration;
 
 use crate::{Error, Result};
 
+/// Chainable setters, one per listed field: `Type::default().field(value)`.
+macro_rules! setters {
+    ($type:ty { $($field:ident: $value:ty),* $(,)? }) => {
+        impl $type {
+            $(
+                #[doc = concat!("Set [`Self::", stringify!($field), "`].")]
+                pub fn $field(mut self, value: $value) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+pub(crate) use setters;
+
 /// Settings of a [`crate::Server`]. Every field has a safe default; change them with the
 /// chainable setters and check them with [`ServerConfig::validate`].
 #[derive(Debug, Clone)]
@@ -60,61 +76,6 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    /// Set [`Self::max_message_size`].
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.max_message_size = bytes;
-        self
-    }
-    /// Set [`Self::max_body_size`].
-    pub fn max_body_size(mut self, bytes: usize) -> Self {
-        self.max_body_size = bytes;
-        self
-    }
-    /// Set [`Self::ping_interval`].
-    pub fn ping_interval(mut self, interval: Duration) -> Self {
-        self.ping_interval = interval;
-        self
-    }
-    /// Set [`Self::pong_timeout`].
-    pub fn pong_timeout(mut self, timeout: Duration) -> Self {
-        self.pong_timeout = timeout;
-        self
-    }
-    /// Set [`Self::handshake_timeout`].
-    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.handshake_timeout = timeout;
-        self
-    }
-    /// Set [`Self::close_timeout`].
-    pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.close_timeout = timeout;
-        self
-    }
-    /// Set [`Self::max_connections`].
-    pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max;
-        self
-    }
-    /// Set [`Self::send_queue_bytes`].
-    pub fn send_queue_bytes(mut self, bytes: usize) -> Self {
-        self.send_queue_bytes = bytes;
-        self
-    }
-    /// Set [`Self::slow_reader`].
-    pub fn slow_reader(mut self, policy: SlowReaderPolicy) -> Self {
-        self.slow_reader = policy;
-        self
-    }
-    /// Set [`Self::default_scope`].
-    pub fn default_scope(mut self, scope: Scope) -> Self {
-        self.default_scope = scope;
-        self
-    }
-    /// Set [`Self::read_buffer_size`].
-    pub fn read_buffer_size(mut self, bytes: usize) -> Self {
-        self.read_buffer_size = bytes;
-        self
-    }
 
     /// Checks that every value is usable; the error names the first bad field.
     pub fn validate(&self) -> Result<()> {

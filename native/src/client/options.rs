@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::setters;
 use crate::{Error, Result};
 
 /// Settings shared by every connection of a [`crate::ClientHub`].
@@ -46,45 +47,20 @@ impl Default for ClientConfig {
     }
 }
 
+setters!(ClientConfig {
+    max_message_size: usize,
+    connect_timeout: Duration,
+    ping_interval: Duration,
+    pong_timeout: Duration,
+    close_timeout: Duration,
+    send_queue_bytes: usize,
+    accept_invalid_certs: bool,
+});
+
 impl ClientConfig {
-    /// Set [`Self::max_message_size`].
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.max_message_size = bytes;
-        self
-    }
-    /// Set [`Self::connect_timeout`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-    /// Set [`Self::ping_interval`].
-    pub fn ping_interval(mut self, interval: Duration) -> Self {
-        self.ping_interval = interval;
-        self
-    }
-    /// Set [`Self::pong_timeout`].
-    pub fn pong_timeout(mut self, timeout: Duration) -> Self {
-        self.pong_timeout = timeout;
-        self
-    }
-    /// Set [`Self::close_timeout`].
-    pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.close_timeout = timeout;
-        self
-    }
-    /// Set [`Self::send_queue_bytes`].
-    pub fn send_queue_bytes(mut self, bytes: usize) -> Self {
-        self.send_queue_bytes = bytes;
-        self
-    }
     /// Set [`Self::extra_ca_file`].
     pub fn extra_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.extra_ca_file = Some(path.into());
-        self
-    }
-    /// Set [`Self::accept_invalid_certs`].
-    pub fn accept_invalid_certs(mut self, yes: bool) -> Self {
-        self.accept_invalid_certs = yes;
         self
     }
 
@@ -158,27 +134,14 @@ impl Default for ReconnectPolicy {
     }
 }
 
+setters!(ReconnectPolicy {
+    initial_delay: Duration,
+    max_delay: Duration,
+    max_attempts: Option<u32>,
+    jitter: f64,
+});
+
 impl ReconnectPolicy {
-    /// Set [`Self::initial_delay`].
-    pub fn initial_delay(mut self, delay: Duration) -> Self {
-        self.initial_delay = delay;
-        self
-    }
-    /// Set [`Self::max_delay`].
-    pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
-        self
-    }
-    /// Set [`Self::max_attempts`].
-    pub fn max_attempts(mut self, attempts: Option<u32>) -> Self {
-        self.max_attempts = attempts;
-        self
-    }
-    /// Set [`Self::jitter`].
-    pub fn jitter(mut self, jitter: f64) -> Self {
-        self.jitter = jitter;
-        self
-    }
 
     /// Checks the values: a positive initial delay no larger than the maximum, jitter
     /// within 0..=1, at least one attempt.
