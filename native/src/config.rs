@@ -75,8 +75,21 @@ impl Default for ServerConfig {
     }
 }
 
-impl ServerConfig {
+setters!(ServerConfig {
+    max_message_size: usize,
+    max_body_size: usize,
+    ping_interval: Duration,
+    pong_timeout: Duration,
+    handshake_timeout: Duration,
+    close_timeout: Duration,
+    max_connections: usize,
+    send_queue_bytes: usize,
+    slow_reader: SlowReaderPolicy,
+    default_scope: Scope,
+    read_buffer_size: usize,
+});
 
+impl ServerConfig {
     /// Checks that every value is usable; the error names the first bad field.
     pub fn validate(&self) -> Result<()> {
         let positive = [
