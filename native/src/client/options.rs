@@ -142,7 +142,6 @@ setters!(ReconnectPolicy {
 });
 
 impl ReconnectPolicy {
-
     /// Checks the values: a positive initial delay no larger than the maximum, jitter
     /// within 0..=1, at least one attempt.
     pub fn validate(&self) -> Result<()> {
