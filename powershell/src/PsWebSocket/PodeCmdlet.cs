@@ -79,12 +79,18 @@ public abstract class PodeCmdlet : PSCmdlet
         _ => ErrorCategory.NotSpecified,
     };
 
+    /// <summary>A -FilePath as Pode resolves it: a relative path is relative to the server's root folder.</summary>
+    protected string ScriptPath(string path) =>
+        ContextOrNull is { } context && !Path.IsPathRooted(path) && !path.StartsWith('~') && !path.Contains(':')
+            ? Path.GetFullPath(Path.Combine(context.RootPath, path))
+            : path;
+
     /// <summary>Captures a -ScriptBlock or -FilePath with its $using: values and -ArgumentList.</summary>
     protected ScriptDef Capture(ScriptBlock? script, string? filePath, object?[]? arguments)
     {
         try
         {
-            return script is not null ? ScriptDef.Capture(script, SessionState, arguments) : ScriptDef.FromFile(filePath!, SessionState, arguments);
+            return script is not null ? ScriptDef.Capture(script, SessionState, arguments) : ScriptDef.FromFile(ScriptPath(filePath!), SessionState, arguments);
         }
         catch (FileNotFoundException e)
         {

@@ -19,8 +19,21 @@
         # http
         'Add-PodeRoute', 'Add-PodeStaticRoute', 'Write-PodeTextResponse', 'Write-PodeJsonResponse', 'Write-PodeHtmlResponse',
         'Write-PodeFileResponse', 'Write-PodeViewResponse', 'Set-PodeResponseStatus',
+        # timers, schedules, state and locking
+        'Add-PodeTimer', 'Add-PodeSchedule', 'New-PodeCron', 'Set-PodeState', 'Get-PodeState', 'Lock-PodeObject',
         # signals
-        'ConvertTo-PodeSignalConnection', 'Send-PodeSignal', 'Add-PodeSignalRoute', 'Register-PodeSignalEvent'
+        'ConvertTo-PodeSignalConnection', 'Send-PodeSignal', 'Close-PodeSignalConnection', 'Set-PodeSignalDefaultScope',
+        'Get-PodeSignalDefaultScope', 'Set-PodeSignalBroadcastLevel', 'Get-PodeSignalBroadcastLevel', 'Test-PodeSignalBroadcastLevel',
+        'Enable-PodeSignalSigning', 'Disable-PodeSignalSigning', 'New-PodeSignalClientId', 'Test-PodeSignalClientId',
+        'Test-PodeSignalClientIdSigned', 'Test-PodeSignalClientIdValid', 'Test-PodeSignalName', 'Get-PodeSignalNameList',
+        'Get-PodeSignalGroupList', 'Get-PodeSignalClientIdList',
+        'Add-PodeSignalRoute', 'Remove-PodeSignalRoute', 'Clear-PodeSignalRoutes', 'Get-PodeSignalRoute', 'Test-PodeSignalRoute',
+        'Add-PodeSignalRouteGroup',
+        'Register-PodeSignalEvent', 'Unregister-PodeSignalEvent', 'Test-PodeSignalEvent', 'Get-PodeSignalEvent',
+        'Get-PodeServerSignalMetric', 'Get-PodeServerActiveSignalMetric', 'Get-PodeServerActiveSignalClientMetric',
+        # external websockets
+        'Connect-PodeWebSocket', 'Send-PodeWebSocket', 'Disconnect-PodeWebSocket', 'Remove-PodeWebSocket', 'Reset-PodeWebSocket',
+        'Test-PodeWebSocket', 'Set-PodeWebSocketConcurrency'
     )
 
     PrivateData          = @{

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using PsWebSocket.Interop;
 using PsWebSocket.Runtime;
 
@@ -10,8 +11,9 @@ namespace PsWebSocket.Cmdlets;
 /// <para type="synopsis">Starts a PsWebSocket server and blocks until it is closed.</para>
 /// <para type="description">Runs the script block to configure endpoints, routes, signal routes, events and timers,
 /// then serves until Close-PodeServer, Ctrl+C or SIGTERM, and shuts down gracefully: ports are released, open
-/// requests are answered and every WebSocket gets a Close frame. A scriptblock that throws is reported as an error
-/// and the server keeps serving.</para>
+/// requests are answered and every WebSocket gets a Close frame. Errors of routes, signal routes, events, timers and
+/// schedules, whether a scriptblock throws or only writes them (Write-Error, a failing command), are written to
+/// Start-PodeServer's error stream, and the server keeps serving.</para>
 /// <example>
 ///   <code>Start-PodeServer -Threads 2 { Add-PodeEndpoint -Address localhost -Port 8091 -Protocol Ws }</code>
 ///   <para>Serves WebSockets on port 8091 with two threads for routes and signals.</para>
@@ -154,7 +156,10 @@ public sealed class ClosePodeServerCommand : PodeCmdlet
 /// case a route upgrades them with ConvertTo-PodeSignalConnection. Without -Port the protocol's default port is
 /// used (Http 8080, Https 8443, Ws 9080, Wss 9443); -Port 0 binds a free port that Get-PodeEndpoint reports.
 /// Https and Wss need -Certificate: a PKCS#12 file with -CertificatePassword, or a PEM certificate with
-/// -CertificateKey.</para>
+/// -CertificateKey. -Hostname names the endpoint in its URL (Get-PodeEndpoint's Url); unlike Pode, requests are not
+/// filtered by host name. As in Pode, an -Address that is a host name (not an IP address, localhost or *) is taken
+/// as -Hostname and the endpoint listens on localhost. Address, Port, Hostname and Protocol bind by position, in
+/// that order, as in Pode.</para>
 /// <example>
 ///   <code>Add-PodeEndpoint -Address localhost -Port 8091 -Protocol Ws -NoAutoUpgradeWebSockets</code>
 ///   <para>A WebSocket endpoint whose upgrades go through routes.</para>
@@ -163,38 +168,55 @@ public sealed class ClosePodeServerCommand : PodeCmdlet
 ///   <code>Add-PodeEndpoint -Address * -Port 8443 -Protocol Wss -Certificate './cert.pfx' -CertificatePassword 'dummy'</code>
 ///   <para>A secure WebSocket endpoint with a PKCS#12 certificate.</para>
 /// </example>
+/// <example>
+///   <code>Add-PodeEndpoint -Address 127.0.0.1 -Hostname 'chat.example.com' -Port 8091 -Protocol Ws</code>
+///   <para>Listens on 127.0.0.1; Get-PodeEndpoint reports the Url ws://chat.example.com:8091.</para>
+/// </example>
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "PodeEndpoint")]
 public sealed class AddPodeEndpointCommand : PodeCmdlet
 {
-    /// <summary><para type="description">IP address, 'localhost' or '*' (default 'localhost').</para></summary>
-    [Parameter]
+    /// <summary>Pode's host-name pattern (Get-PodeHostIPRegex -Type Hostname), anchored, case-insensitive.</summary>
+    private static readonly Regex HostnamePattern = new(@"^([a-z]|\*\.)(([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]*[a-z0-9])+$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    // Positions as in Pode, whose Add-PodeEndpoint binds its parameters by position in declaration order (Name is 13th
+    // there; the certificate-store and TLS-mode parameters before it are not offered here).
+
+    /// <summary><para type="description">IP address, 'localhost', or '*' (or 'all') for every address (default
+    /// 'localhost'). A host name is taken as -Hostname, and the endpoint then listens on localhost.</para></summary>
+    [Parameter(Position = 0)]
     public string Address { get; set; } = "localhost";
 
     /// <summary><para type="description">Port; 0 for a free port; default by protocol.</para></summary>
-    [Parameter]
+    [Parameter(Position = 1)]
     [ValidateRange(0, 65535)]
     public int Port { get; set; }
 
+    /// <summary><para type="description">An optional hostname for the endpoint. It names the endpoint in its URL
+    /// (Get-PodeEndpoint's Url); requests are not filtered by host name.</para></summary>
+    [Parameter(Position = 2)]
+    public string? Hostname { get; set; }
+
     /// <summary><para type="description">Http, Https, Ws or Wss (default Http).</para></summary>
-    [Parameter]
+    [Parameter(Position = 3)]
     [ValidateSet("Http", "Https", "Ws", "Wss")]
     public string Protocol { get; set; } = "Http";
 
     /// <summary><para type="description">Certificate file: PKCS#12 (.pfx/.p12), or PEM with -CertificateKey.</para></summary>
-    [Parameter]
+    [Parameter(Position = 4)]
     public string? Certificate { get; set; }
 
     /// <summary><para type="description">Password of a PKCS#12 certificate.</para></summary>
-    [Parameter]
+    [Parameter(Position = 5)]
     public string? CertificatePassword { get; set; }
 
     /// <summary><para type="description">PEM private key file for a PEM -Certificate.</para></summary>
-    [Parameter]
+    [Parameter(Position = 6)]
     public string? CertificateKey { get; set; }
 
     /// <summary><para type="description">Endpoint name, for -EndpointName on routes (default: a new GUID).</para></summary>
-    [Parameter]
+    [Parameter(Position = 13)]
     public string? Name { get; set; }
 
     /// <summary><para type="description">Upgrade WebSocket requests only through routes (ConvertTo-PodeSignalConnection).</para></summary>
@@ -208,6 +230,22 @@ public sealed class AddPodeEndpointCommand : PodeCmdlet
         if (context.IsRunning)
         {
             Fail("EndpointAfterStart", ErrorCategory.InvalidOperation, Name, "Endpoints must be added inside Start-PodeServer's script block, before the server starts.");
+        }
+        var address = Address;
+        var hostname = Hostname is { Length: > 0 } ? Hostname : null;
+        if (hostname is not null && !HostnamePattern.IsMatch(hostname))
+        {
+            Fail("EndpointHostnameInvalid", ErrorCategory.InvalidArgument, Hostname, $"Invalid hostname supplied: '{Hostname}'. Give a host name such as 'chat.example.com', or leave -Hostname out.");
+        }
+        if (address.Equals("all", StringComparison.OrdinalIgnoreCase))
+        {
+            address = "*"; // Pode's other name for every address
+        }
+        else if (HostnamePattern.IsMatch(address) && !address.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            // Pode's rule: a host name given as -Address is the endpoint's hostname, and it listens on localhost.
+            hostname = address;
+            address = "localhost";
         }
         var protocol = Enum.Parse<NativeProtocol>(Protocol, ignoreCase: true);
         var tls = protocol is NativeProtocol.Https or NativeProtocol.Wss;
@@ -227,15 +265,16 @@ public sealed class AddPodeEndpointCommand : PodeCmdlet
             _ => 9443,
         };
         string? Resolve(string? path) => string.IsNullOrEmpty(path) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-        context.Endpoints.Add(new EndpointSpec(Name is { Length: > 0 } ? Name : Guid.NewGuid().ToString(), protocol, Address, port, Resolve(Certificate), CertificatePassword,
-            Resolve(CertificateKey), NoAutoUpgradeWebSockets));
+        context.Endpoints.Add(new EndpointSpec(Name is { Length: > 0 } ? Name : Guid.NewGuid().ToString(), protocol, address, port, Resolve(Certificate), CertificatePassword,
+            Resolve(CertificateKey), NoAutoUpgradeWebSockets, hostname));
     }
 }
 
 /// <summary>
 /// <para type="synopsis">Gets the server's endpoints, with the bound ports once it runs.</para>
-/// <para type="description">Returns one object per endpoint with Name, Protocol, Address, Port and Url. While the
-/// server runs, Port is the bound port (useful with -Port 0).</para>
+/// <para type="description">Returns one object per endpoint with Name, Protocol, Address, Hostname, Port and Url. While
+/// the server runs, Port is the bound port (useful with -Port 0). The Url names the endpoint's -Hostname when it has
+/// one, else its address.</para>
 /// <example>
 ///   <code>Add-PodeRoute -Method Get -Path '/port' -ScriptBlock { Write-PodeTextResponse -Value (Get-PodeEndpoint)[0].Port }</code>
 ///   <para>Reports the bound port.</para>
@@ -258,10 +297,15 @@ public sealed class GetPodeEndpointCommand : PodeCmdlet
     protected override void EndProcessing()
     {
         var context = Context;
+        var hostnames = new Dictionary<string, string?>();
+        foreach (var endpoint in context.Endpoints)
+        {
+            hostnames.TryAdd(endpoint.Name, endpoint.Hostname);
+        }
         var endpoints = context.IsRunning
-            ? context.Bound.Select(b => (b.Name, b.Protocol, b.Address, b.Port))
-            : context.Endpoints.Select(e => (e.Name, e.Protocol, e.Address, e.Port));
-        foreach (var (name, protocol, address, port) in endpoints)
+            ? context.Bound.Select(b => (b.Name, b.Protocol, b.Address, b.Port, Hostname: hostnames.GetValueOrDefault(b.Name)))
+            : context.Endpoints.Select(e => (e.Name, e.Protocol, e.Address, e.Port, e.Hostname));
+        foreach (var (name, protocol, address, port, hostname) in endpoints)
         {
             if (Name is { Length: > 0 } && !Name.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
@@ -276,8 +320,9 @@ public sealed class GetPodeEndpointCommand : PodeCmdlet
             result.Properties.Add(new PSNoteProperty("Name", name));
             result.Properties.Add(new PSNoteProperty("Protocol", scheme));
             result.Properties.Add(new PSNoteProperty("Address", address));
+            result.Properties.Add(new PSNoteProperty("Hostname", hostname));
             result.Properties.Add(new PSNoteProperty("Port", port));
-            result.Properties.Add(new PSNoteProperty("Url", $"{scheme}://{address}:{port}"));
+            result.Properties.Add(new PSNoteProperty("Url", $"{scheme}://{hostname ?? address}:{port}"));
             WriteObject(result);
         }
     }

@@ -69,8 +69,8 @@ public sealed class ConvertToPodeSignalConnectionCommand : PodeCmdlet
 /// -Name the message goes to every Name. Inside a signal route, an empty -Name, -Group or -ClientId defaults to
 /// the incoming message's path, group and clientId, and a message with direct=true is answered to its sender
 /// only. Inside a route with a Local connection every send goes to that connection. -Mode Direct always replies
-/// to the current connection. A send that breaks a broadcast level (Set-PodeSignalBroadcastLevel) is an error
-/// that names the level, and nothing is sent.</para>
+/// to the current connection; -Mode Broadcast always broadcasts. A send that breaks a broadcast level
+/// (Set-PodeSignalBroadcastLevel) is an error that names the level, and nothing is sent.</para>
 /// <example>
 ///   <code>Send-PodeSignal -Name 'ResponseTimes' -Data @{ Durations = @(123, 101, 104) }</code>
 ///   <para>Broadcasts {"Durations":[123,101,104]} to every ResponseTimes connection.</para>
@@ -108,7 +108,8 @@ public sealed class SendPodeSignalCommand : PodeCmdlet
     [Parameter]
     public int Depth { get; set; } = 10;
 
-    /// <summary><para type="description">Auto (default), Broadcast, or Direct (reply to the current connection).</para></summary>
+    /// <summary><para type="description">Auto (default: decides from the context), Broadcast (always to
+    /// -Name/-Group/-ClientId), or Direct (reply to the current connection).</para></summary>
     [Parameter]
     [ValidateSet("Auto", "Broadcast", "Direct")]
     public string Mode { get; set; } = "Auto";
@@ -138,9 +139,11 @@ public sealed class SendPodeSignalCommand : PodeCmdlet
         var payload = data is string s ? s : (data is PSObject { BaseObject: string ps } ? ps : Json.Serialize(data, Depth));
         var signalEvent = IgnoreEvent ? null : SignalEvent;
         var webSignal = WebEvent?["Signal"] as PodeSignalConnection;
-        var direct = Mode == "Direct"
-            || (!IgnoreEvent && webSignal is { IsLocal: true })
-            || (signalEvent?["Data"] is Hashtable d && d["Direct"] is true);
+        // Pode's help for -Mode: Broadcast always broadcasts, Direct always replies, Auto decides.
+        var broadcast = Mode.Equals("Broadcast", StringComparison.OrdinalIgnoreCase);
+        var direct = Mode.Equals("Direct", StringComparison.OrdinalIgnoreCase)
+            || (!broadcast && !IgnoreEvent && webSignal is { IsLocal: true })
+            || (!broadcast && signalEvent?["Data"] is Hashtable d && d["Direct"] is true);
         if (direct)
         {
             var target = (SignalEvent?["Signal"] as PodeSignalConnection) ?? webSignal;

@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace PsWebSocket.Interop;
 
-/// <summary>An endpoint to add (Add-PodeEndpoint).</summary>
+/// <summary>An endpoint to add (Add-PodeEndpoint). <see cref="Hostname"/> stays in the module (the endpoint's URL); the engine does not filter by host.</summary>
 internal sealed record EndpointSpec(string Name, NativeProtocol Protocol, string Address, int Port, string? Certificate, string? CertificatePassword,
-    string? CertificateKey, bool NoAutoUpgrade);
+    string? CertificateKey, bool NoAutoUpgrade, string? Hostname = null);
 
 /// <summary>An endpoint as bound.</summary>
 internal sealed record BoundEndpoint(string Name, NativeProtocol Protocol, string Address, int Port);

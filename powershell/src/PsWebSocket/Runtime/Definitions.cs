@@ -88,6 +88,23 @@ internal sealed class SignalEventTable
         }
     }
 
+    /// <summary>Every handler of a type, for all Names (Get-PodeSignalEvent without -Name).</summary>
+    public SignalEventHandler[] All(string type)
+    {
+        var result = new List<SignalEventHandler>();
+        foreach (var (key, table) in _byKey)
+        {
+            if (key.StartsWith(type + "\n", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (table)
+                {
+                    result.AddRange(table.Values.Cast<SignalEventHandler>());
+                }
+            }
+        }
+        return [.. result];
+    }
+
     /// <summary>The handlers of a Name and type, in registration order.</summary>
     public SignalEventHandler[] For(string name, string type)
     {

@@ -26,6 +26,11 @@ public sealed class PodeContext : IDisposable
     private WorkerPool? _events;
     private long _signalsProcessed;
     private int _signalsProcessing;
+    private int _webInFlight;
+
+    /// <summary>How long shutdown waits for routes already running or queued to send their responses.</summary>
+    private static readonly TimeSpan RouteGrace = TimeSpan.FromSeconds(2);
+    private int _signalsRunning;
 
     internal PodeContext(int threads, string rootPath, PSHost host, string modulePath)
     {
@@ -80,6 +85,9 @@ public sealed class PodeContext : IDisposable
     /// <summary>Signal messages being processed now.</summary>
     internal int SignalsProcessing => Volatile.Read(ref _signalsProcessing);
 
+    /// <summary>Signal messages whose route is running now (the rest of SignalsProcessing is queued).</summary>
+    internal int SignalsRunning => Volatile.Read(ref _signalsRunning);
+
     /// <summary>Asks the server to stop (Close-PodeServer).</summary>
     public void Close() => _stop.Cancel();
 
@@ -124,7 +132,7 @@ public sealed class PodeContext : IDisposable
     internal WorkerPool NewPool(string name, int size)
     {
         var iss = WorkerSessionState();
-        var pool = new WorkerPool(name, size, capacity: 10_000, () => RunspaceFactory.CreateRunspace(Host, iss), Log);
+        var pool = new WorkerPool(name, size, capacity: 10_000, () => RunspaceFactory.CreateRunspace(new WorkerHost(Host), iss), Log);
         lock (_pools)
         {
             _pools.Add(pool);
@@ -153,6 +161,7 @@ public sealed class PodeContext : IDisposable
         _events = NewPool("Events", 1);
         Bound = Server.Start();
         IsRunning = true;
+        WebSocketClients.OnServerStart(this);
         Timers.Start();
     }
 
@@ -162,8 +171,10 @@ public sealed class PodeContext : IDisposable
         switch (e)
         {
             case RequestEvent request:
-                if (_web is null || !_web.TryPost(w => WebHandling.Handle(this, w, request.Request)))
+                Interlocked.Increment(ref _webInFlight);
+                if (_web is null || !_web.TryPost(w => RunRoute(w, request)))
                 {
+                    Interlocked.Decrement(ref _webInFlight);
                     WebHandling.Refuse(request.Request, 503, "The server is busy or stopping.");
                 }
                 break;
@@ -200,8 +211,21 @@ public sealed class PodeContext : IDisposable
         }
     }
 
+    private void RunRoute(Worker worker, RequestEvent request)
+    {
+        try
+        {
+            WebHandling.Handle(this, worker, request.Request);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _webInFlight);
+        }
+    }
+
     private void RunSignal(Worker worker, Interop.SignalEvent signal)
     {
+        Interlocked.Increment(ref _signalsRunning);
         try
         {
             SignalHandling.RunRoute(this, worker, signal);
@@ -209,6 +233,7 @@ public sealed class PodeContext : IDisposable
         }
         finally
         {
+            Interlocked.Decrement(ref _signalsRunning);
             Interlocked.Decrement(ref _signalsProcessing);
         }
     }
@@ -231,6 +256,8 @@ public sealed class PodeContext : IDisposable
     {
         _stop.Cancel();
         Timers.Dispose();
+        // Let routes that are running (e.g. the one that called Close-PodeServer) send their responses.
+        SpinWait.SpinUntil(() => Volatile.Read(ref _webInFlight) == 0, RouteGrace);
         try
         {
             Server.Stop();

@@ -11,6 +11,16 @@ namespace PsWebSocket.Runtime;
 /// compiled once per worker and invoked directly in its runspace, so dispatch costs
 /// little more than the script itself. The queue is bounded: a full queue refuses work.
 /// </summary>
+/// <remarks>
+/// Each worker takes its work inside one long-running pipeline of its runspace, a
+/// <c>try</c> block that calls back into <see cref="Pump"/>. Scripts invoked from there
+/// write their non-terminating errors (Write-Error, a cmdlet's WriteError, a failing
+/// command) to that pipeline's error stream, which the pool reports to the server log
+/// as they arrive; without an enclosing pipeline PowerShell would drop them. The
+/// <c>try</c> keeps Pode's semantics, where user scripts run inside try/catch: an error
+/// that ends a statement (a .NET exception, an unknown command) ends the script, and
+/// reaches the log once, from <see cref="Worker.Invoke"/>.
+/// </remarks>
 internal sealed class WorkerPool : IDisposable
 {
     private readonly Channel<Action<Worker>> _queue;
@@ -34,12 +44,16 @@ internal sealed class WorkerPool : IDisposable
     /// <summary>Queues work; false when the queue is full or the pool is closing.</summary>
     public bool TryPost(Action<Worker> work) => _queue.Writer.TryWrite(work);
 
+    /// <summary>The worker's pipeline: the try block, and the callback it runs (<c>$args[0]</c>, so no user-visible name).</summary>
+    private const string PumpScript = "try { $args[0].Invoke() } catch { throw }";
+
     private void Run(Func<Runspace> createRunspace)
     {
         Runspace runspace;
         try
         {
             runspace = createRunspace();
+            runspace.ThreadOptions = PSThreadOptions.UseCurrentThread; // the pump pipeline runs on this thread
             runspace.Open();
         }
         catch (Exception e)
@@ -48,25 +62,57 @@ internal sealed class WorkerPool : IDisposable
             return;
         }
         using (runspace)
+        using (var pipeline = PowerShell.Create())
         {
             Runspace.DefaultRunspace = runspace;
+            pipeline.Runspace = runspace;
             var worker = new Worker(runspace, _log);
-            var reader = _queue.Reader;
-            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            var streams = pipeline.Streams;
+            var pumped = false;
+            streams.Error.DataAdded += (_, e) => _log.Error(streams.Error[e.Index]);
+            pipeline.AddScript(PumpScript).AddArgument(new Action(() =>
             {
-                while (reader.TryRead(out var work))
-                {
-                    try
-                    {
-                        work(worker);
-                    }
-                    catch (Exception e)
-                    {
-                        _log.Error(new ErrorRecord(e, "WorkerFailed", ErrorCategory.NotSpecified, _name));
-                    }
-                }
+                pumped = true;
+                Pump(worker, streams);
+            }));
+            try
+            {
+                pipeline.Invoke();
+            }
+            catch (Exception e)
+            {
+                _log.Error(new ErrorRecord(e, "WorkerFailed", ErrorCategory.NotSpecified, _name));
+            }
+            if (!pumped)
+            {
+                // The pipeline could not call back (a locked-down language mode, say): take the work all the same,
+                // at the price of the errors that scripts only write.
+                _log.Warning($"The {_name} runspace could not start its pipeline: errors that scripts write without throwing are not reported.");
+                Pump(worker, streams);
             }
             Runspace.DefaultRunspace = null;
+        }
+    }
+
+    /// <summary>Runs queued work until the pool closes, inside the worker's pipeline.</summary>
+    private void Pump(Worker worker, PSDataStreams streams)
+    {
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var work))
+            {
+                try
+                {
+                    work(worker);
+                }
+                catch (Exception e)
+                {
+                    _log.Error(new ErrorRecord(e, "WorkerFailed", ErrorCategory.NotSpecified, _name));
+                }
+                // The pipeline lives as long as the worker: keep no records (errors were reported as they came).
+                streams.ClearStreams();
+            }
         }
     }
 
@@ -91,7 +137,8 @@ internal sealed class Worker(Runspace runspace, ServerLog log)
 
     /// <summary>
     /// Runs a captured script with these variables (e.g. <c>WebEvent</c>) in a fresh
-    /// local scope. A script that throws is reported and false returned.
+    /// local scope. A script that throws is reported and false returned; errors it writes
+    /// without ending go to the pool's pipeline, which reports them (see <see cref="WorkerPool"/>).
     /// </summary>
     public bool Invoke(ScriptDef script, IEnumerable<KeyValuePair<string, object?>> variables, out Collection<PSObject> output)
     {

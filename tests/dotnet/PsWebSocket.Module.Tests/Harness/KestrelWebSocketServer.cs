@@ -21,7 +21,8 @@ namespace PsWebSocket.Module.Tests.Harness;
 /// first offered sub-protocol) and becomes a <see cref="KestrelPeer"/> that records the
 /// request headers and the messages it receives. With <c>echo</c> every message is sent
 /// back as it came; the text <c>!close</c> makes the server close that connection (1000,
-/// "bye"). Plain HTTP requests get 400.
+/// "bye"). A <c>greeting</c> is sent to every new connection as soon as it is accepted.
+/// Plain HTTP requests get 400.
 /// </summary>
 public sealed class KestrelWebSocketServer : IAsyncDisposable
 {

@@ -120,6 +120,16 @@ public static class SignalKit
     /// <summary>Polls a synchronous condition (e.g. host text) until it holds.</summary>
     public static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
+    /// <summary>True if the server reported <paramref name="part"/> (in an error's message or id, a warning, or host text).</summary>
+    public static bool Reported(this PodeServerHost server, string part) =>
+        server.Errors.Any(e => e.ToString().Contains(part) || e.FullyQualifiedErrorId.Contains(part))
+        || server.Warnings.Any(w => w.Message.Contains(part))
+        || server.HostText.Contains(part);
+
+    /// <summary>Waits until the server reported <paramref name="part"/>.</summary>
+    public static Task WaitForReportAsync(this PodeServerHost server, string part) =>
+        WaitUntilAsync(() => server.Reported(part), $"the server to report '{part}'");
+
     /// <summary>Counts non-overlapping occurrences of <paramref name="part"/>.</summary>
     public static int Occurrences(this string text, string part)
     {
