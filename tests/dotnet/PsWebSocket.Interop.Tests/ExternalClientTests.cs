@@ -4,7 +4,7 @@ using System.Text;
 
 namespace PsWebSocket.Interop.Tests;
 
-/// <summary>psws_client_* (named outgoing connections) against this test's own psws server.</summary>
+/// <summary>psws_client_* (named outgoing connections, through the module's NativeClient) against this test's own psws server.</summary>
 public sealed class ExternalClientTests
 {
     [Fact]
@@ -25,13 +25,13 @@ public sealed class ExternalClientTests
 
         // Server to client: a Name broadcast and a direct send, text and binary.
         Assert.Equal(1, server.Server.Send(["/feed"], null, null, "hello from the server"));
-        var message = await client.Events.TakeAsync<RawClientEvent>(cts.Token, e => e.Kind == ClientEventKind.Message);
+        var message = await client.MessageAsync(cts.Token);
         Assert.Equal("feed", message.Name);
         Assert.False(message.Binary);
-        Assert.Equal("hello from the server", message.DataText);
+        Assert.Equal("hello from the server", Encoding.UTF8.GetString(message.Data));
 
         server.Server.SendDirect(connection.Id, [1, 2, 3, 255], binary: true);
-        var binary = await client.Events.TakeAsync<RawClientEvent>(cts.Token, e => e.Kind == ClientEventKind.Message);
+        var binary = await client.MessageAsync(cts.Token);
         Assert.True(binary.Binary);
         Assert.Equal(new byte[] { 1, 2, 3, 255 }, binary.Data);
 
@@ -41,8 +41,8 @@ public sealed class ExternalClientTests
         Assert.Equal(connection.Id, signal.Connection.Id);
         Assert.Equal("""{"ping":1}""", signal.MessageJson);
         server.Server.SendDirect(signal.Connection.Id, Encoding.UTF8.GetBytes("pong"), binary: false);
-        var pong = await client.Events.TakeAsync<RawClientEvent>(cts.Token, e => e.Kind == ClientEventKind.Message);
-        Assert.Equal("pong", pong.DataText);
+        var pong = await client.MessageAsync(cts.Token);
+        Assert.Equal("pong", Encoding.UTF8.GetString(pong.Data));
 
         client.Send("feed", [7, 7, 7], binary: true);
         var fromClient = await server.Take<BinaryEvent>(cts.Token);
@@ -57,10 +57,10 @@ public sealed class ExternalClientTests
 
         // The client closes: both sides see it, initiator client.
         await Task.Run(() => client.Disconnect("feed"), cts.Token);
-        var disconnected = await client.Events.TakeAsync<RawClientEvent>(cts.Token, e => e.Kind == ClientEventKind.Disconnected);
+        var disconnected = await client.DisconnectedAsync(cts.Token);
         Assert.Equal("feed", disconnected.Name);
-        Assert.Equal(1000, disconnected.CloseCode);
-        Assert.Equal(0u, disconnected.Initiator); // PSWS_CLOSE_INITIATOR_CLIENT
+        Assert.Equal(1000, disconnected.Code);
+        Assert.False(disconnected.ClosedByServer); // PSWS_CLOSE_INITIATOR_CLIENT
         Assert.False(disconnected.Reconnecting);
         var serverSide = await server.Take<DisconnectEvent>(cts.Token);
         Assert.Equal(connection.Id, serverSide.Connection.Id);
@@ -85,11 +85,11 @@ public sealed class ExternalClientTests
         var connection = (await server.Take<ConnectEvent>(cts.Token)).Connection;
 
         server.Server.CloseConnection(connection.Id, 4002, "go away");
-        var disconnected = await client.Events.TakeAsync<RawClientEvent>(cts.Token, e => e.Kind == ClientEventKind.Disconnected);
+        var disconnected = await client.DisconnectedAsync(cts.Token);
         Assert.Equal("watch", disconnected.Name);
-        Assert.Equal(4002, disconnected.CloseCode);
-        Assert.Equal("go away", disconnected.Text);
-        Assert.Equal(1u, disconnected.Initiator); // PSWS_CLOSE_INITIATOR_SERVER
+        Assert.Equal(4002, disconnected.Code);
+        Assert.Equal("go away", disconnected.Reason);
+        Assert.True(disconnected.ClosedByServer); // PSWS_CLOSE_INITIATOR_SERVER
         var serverSide = await server.Take<DisconnectEvent>(cts.Token);
         Assert.True(serverSide.ClosedByServer);
         Assert.Equal(4002, serverSide.Code);
