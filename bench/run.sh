@@ -652,7 +652,8 @@ main() {
     printf '%s\n' "$md"
     if ((SAVE)); then
         if [[ -z $OUT ]]; then
-            stem="$BENCH_DIR/results/$(date +%Y-%m-%d)$( ((QUICK)) && echo -quick)"
+            stem="$BENCH_DIR/results/$(date +%Y-%m-%d)"
+            ((QUICK)) && stem+="-quick"
             OUT="$stem.md"
             local i=2
             while [[ -e $OUT ]]; do OUT="$stem-$i.md"; ((i++)); done
