@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PowerShell-side benchmark: signal-route dispatch vs the same script block looped in
 # one runspace, and a timer's Send-PodeSignal to 1,000 clients. Prints a Markdown table.
-#   bench/run-pwsh.sh [--threads 2] [--clients 8] [--seconds 5] [--loop 20000] [--fanout 1000]
+#   bench/run-pwsh.sh [--threads 2] [--clients 16] [--seconds 5] [--loop 40000] [--rounds 3] [--fanout 1000]
 # Needs build/build.sh first (engine in release, module folder out/PsWebSocket).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
