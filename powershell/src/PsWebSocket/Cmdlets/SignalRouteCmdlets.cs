@@ -39,8 +39,7 @@ public sealed class RemovePodeSignalRouteCommand : PodeCmdlet
         var endpoint = string.IsNullOrEmpty(EndpointName) ? null : EndpointName;
         lock (context.SignalRoutes)
         {
-            var matches = context.SignalRoutes.Where(r => r.Path.Equals(path, StringComparison.OrdinalIgnoreCase)
-                && (endpoint is null ? r.EndpointNames.Length == 0 : r.EndpointNames.Contains(endpoint, StringComparer.OrdinalIgnoreCase))).ToList();
+            var matches = context.SignalRoutes.Where(r => r.IsFor(path, endpoint)).ToList();
             if (matches.Count == 0)
             {
                 return;
@@ -173,8 +172,7 @@ public sealed class TestPodeSignalRouteCommand : PodeCmdlet
         var endpoint = string.IsNullOrEmpty(EndpointName) ? null : EndpointName;
         lock (context.SignalRoutes)
         {
-            WriteObject(context.SignalRoutes.Any(r => r.Path.Equals(path, StringComparison.OrdinalIgnoreCase)
-                && (endpoint is null ? r.EndpointNames.Length == 0 : r.EndpointNames.Contains(endpoint, StringComparer.OrdinalIgnoreCase))));
+            WriteObject(context.SignalRoutes.Any(r => r.IsFor(path, endpoint)));
         }
     }
 }

@@ -23,6 +23,13 @@ public sealed record SignalRoute(string Path, ScriptDef Script, string[] Endpoin
     /// <summary>True if the route serves connections of this endpoint.</summary>
     public bool Serves(string endpoint) => EndpointNames.Length == 0 || EndpointNames.Contains(endpoint, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Pode's rule for Remove-/Test-PodeSignalRoute: a route of <paramref name="path"/> bound to
+    /// <paramref name="endpoint"/>, or, when it is null, bound to no endpoint.
+    /// </summary>
+    public bool IsFor(string path, string? endpoint) => Path.Equals(path, StringComparison.OrdinalIgnoreCase)
+        && (endpoint is null ? EndpointNames.Length == 0 : EndpointNames.Contains(endpoint, StringComparer.OrdinalIgnoreCase));
+
     /// <summary>Pode's route record, as $SignalEvent.Route and Get-PodeSignalRoute output.</summary>
     public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
     {
