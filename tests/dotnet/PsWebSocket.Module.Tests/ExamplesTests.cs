@@ -15,16 +15,8 @@ namespace PsWebSocket.Module.Tests;
 /// </summary>
 public class ExamplesTests
 {
-    static ExamplesTests()
-    {
-        // The examples say Import-Module PsWebSocket, as a user's script would.
-        var modules = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Ps.ModuleDir))!;
-        var path = Environment.GetEnvironmentVariable("PSModulePath") ?? "";
-        if (!path.Split(Path.PathSeparator).Contains(modules))
-        {
-            Environment.SetEnvironmentVariable("PSModulePath", modules + Path.PathSeparator + path);
-        }
-    }
+    // The examples say Import-Module PsWebSocket, as a user's script would.
+    static ExamplesTests() => Ps.ExposeModule();
 
     /// <summary>A script that runs examples/<paramref name="name"/>/server.ps1 with the given arguments.</summary>
     private static string Example(string name, string arguments) =>

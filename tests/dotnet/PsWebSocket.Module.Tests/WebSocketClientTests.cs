@@ -24,6 +24,26 @@ public class WebSocketClientTests
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
+    /// <summary>
+    /// A server (after <paramref name="prelude"/>) that connects A and B to <paramref name="kestrel"/>'s /a and /b,
+    /// whose handler answers "&lt;Name&gt; &lt;n&gt;"; a message with "block": true first answers "started" and
+    /// holds its worker until <c>$PodeContext.State['release']</c> is set (15 s at most).
+    /// </summary>
+    private static Task<PodeServerHost> StartBlockingPairAsync(KestrelWebSocketServer kestrel, string prelude = "") =>
+        StartAsync(prelude + """
+
+            $handler = {
+                if ($WsEvent.Data.block) {
+                    Send-PodeWebSocket -Message 'started'
+                    $until = [datetime]::UtcNow.AddSeconds(15)
+                    while (!$PodeContext.State['release'] -and [datetime]::UtcNow -lt $until) { [System.Threading.Thread]::Sleep(20) }
+                }
+                Send-PodeWebSocket -Message "$($WsEvent.Request.WebSocket.Name) $($WsEvent.Data.n)"
+            }
+            Connect-PodeWebSocket -Name 'A' -Url "$kurl/a" -ScriptBlock $handler
+            Connect-PodeWebSocket -Name 'B' -Url "$kurl/b" -ScriptBlock $handler
+            """, new Dictionary<string, object?> { ["kurl"] = kestrel.Url("") });
+
     private static async Task<EvalResult> FailsAsync(PodeServerHost server, string script)
     {
         var result = await server.EvalAsync(script);
@@ -124,8 +144,7 @@ public class WebSocketClientTests
                 Connect-PodeWebSocket -Name 'F' -Url "$kurl/f" -ContentType 'text/plain' -FilePath $file -ArgumentList 'file:'
                 """, new Dictionary<string, object?> { ["kurl"] = kestrel.Url(""), ["file"] = file });
 
-            var peers = new[] { await kestrel.NextPeerAsync(), await kestrel.NextPeerAsync() }.ToDictionary(p => p.Path);
-            var (t, f) = (peers["/t"], peers["/f"]);
+            var (t, f) = await kestrel.NextPeersAsync("/t", "/f");
             await t.SendTextAsync("{not json");
             Assert.Equal("type=String;data={not json;using=pre;arg=arg", await t.ReceiveTextAsync());
             await f.SendTextAsync("hi");
@@ -474,20 +493,8 @@ public class WebSocketClientTests
     public async Task Messages_of_one_connection_run_in_order_and_connections_run_in_parallel()
     {
         await using var kestrel = await KestrelWebSocketServer.StartAsync();
-        await using var server = await StartAsync("""
-            $handler = {
-                if ($WsEvent.Data.block) {
-                    Send-PodeWebSocket -Message 'started'
-                    $until = [datetime]::UtcNow.AddSeconds(15)
-                    while (!$PodeContext.State['release'] -and [datetime]::UtcNow -lt $until) { [System.Threading.Thread]::Sleep(20) }
-                }
-                Send-PodeWebSocket -Message "$($WsEvent.Request.WebSocket.Name) $($WsEvent.Data.n)"
-            }
-            Connect-PodeWebSocket -Name 'A' -Url "$kurl/a" -ScriptBlock $handler
-            Connect-PodeWebSocket -Name 'B' -Url "$kurl/b" -ScriptBlock $handler
-            """, new Dictionary<string, object?> { ["kurl"] = kestrel.Url("") });
-        var peers = new[] { await kestrel.NextPeerAsync(), await kestrel.NextPeerAsync() }.ToDictionary(p => p.Path);
-        var (a, b) = (peers["/a"], peers["/b"]);
+        await using var server = await StartBlockingPairAsync(kestrel);
+        var (a, b) = await kestrel.NextPeersAsync("/a", "/b");
 
         for (var n = 1; n <= 40; n++)
         {
@@ -515,21 +522,8 @@ public class WebSocketClientTests
     public async Task Concurrency_one_handles_one_message_at_a_time()
     {
         await using var kestrel = await KestrelWebSocketServer.StartAsync();
-        await using var server = await StartAsync("""
-            Set-PodeWebSocketConcurrency -Maximum 1
-            $handler = {
-                if ($WsEvent.Data.block) {
-                    Send-PodeWebSocket -Message 'started'
-                    $until = [datetime]::UtcNow.AddSeconds(15)
-                    while (!$PodeContext.State['release'] -and [datetime]::UtcNow -lt $until) { [System.Threading.Thread]::Sleep(20) }
-                }
-                Send-PodeWebSocket -Message "$($WsEvent.Request.WebSocket.Name) $($WsEvent.Data.n)"
-            }
-            Connect-PodeWebSocket -Name 'A' -Url "$kurl/a" -ScriptBlock $handler
-            Connect-PodeWebSocket -Name 'B' -Url "$kurl/b" -ScriptBlock $handler
-            """, new Dictionary<string, object?> { ["kurl"] = kestrel.Url("") });
-        var peers = new[] { await kestrel.NextPeerAsync(), await kestrel.NextPeerAsync() }.ToDictionary(p => p.Path);
-        var (a, b) = (peers["/a"], peers["/b"]);
+        await using var server = await StartBlockingPairAsync(kestrel, "Set-PodeWebSocketConcurrency -Maximum 1");
+        var (a, b) = await kestrel.NextPeersAsync("/a", "/b");
 
         await a.SendTextAsync("""{"n":1,"block":true}""");
         Assert.Equal("started", await a.ReceiveTextAsync());

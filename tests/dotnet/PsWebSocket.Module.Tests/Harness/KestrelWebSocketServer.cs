@@ -96,6 +96,13 @@ public sealed class KestrelWebSocketServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The next two connections, by their paths (they may arrive in either order).</summary>
+    public async Task<(KestrelPeer, KestrelPeer)> NextPeersAsync(string first, string second)
+    {
+        var peers = new[] { await NextPeerAsync(), await NextPeerAsync() }.ToDictionary(p => p.Path);
+        return (peers[first], peers[second]);
+    }
+
     /// <summary>True if no new connection arrives within <paramref name="wait"/>.</summary>
     public async Task<bool> NoPeerForAsync(TimeSpan wait)
     {

@@ -59,18 +59,22 @@ public sealed class PodeServerHost : IAsyncDisposable
     }
 
     /// <summary>Starts the script and waits until its server accepts connections on <c>$port</c>.</summary>
-    public static async Task<PodeServerHost> StartAsync(string script, IDictionary<string, object?>? variables = null)
-    {
-        var host = new PodeServerHost(script, FreePort(), variables);
-        await host.WaitUntilListeningAsync();
-        return host;
-    }
+    public static Task<PodeServerHost> StartAsync(string script, IDictionary<string, object?>? variables = null) =>
+        StartAsync(script, FreePort(), variables);
 
     /// <summary>Starts the script with <c>$port</c> = <paramref name="port"/> (e.g. the port of a server that just stopped).</summary>
     public static async Task<PodeServerHost> StartAsync(string script, int port, IDictionary<string, object?>? variables = null)
     {
         var host = new PodeServerHost(script, port, variables);
-        await host.WaitUntilListeningAsync();
+        try
+        {
+            await host.WaitUntilListeningAsync();
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
         return host;
     }
 

@@ -26,6 +26,20 @@ public static class Ps
 
     static Ps() => PSStyle.Instance.OutputRendering = OutputRendering.PlainText;
 
+    /// <summary>
+    /// Puts the built module's parent folder on PSModulePath, so that a script's own
+    /// <c>Import-Module PsWebSocket</c> finds it, as a user's script would (the examples).
+    /// </summary>
+    public static void ExposeModule()
+    {
+        var modules = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(ModuleDir))!;
+        var path = Environment.GetEnvironmentVariable("PSModulePath") ?? "";
+        if (!path.Split(Path.PathSeparator).Contains(modules))
+        {
+            Environment.SetEnvironmentVariable("PSModulePath", modules + Path.PathSeparator + path);
+        }
+    }
+
     /// <summary>A runspace with the module imported and host output going to <paramref name="text"/>.</summary>
     public static Runspace OpenRunspace(TextWriter text)
     {
