@@ -2,7 +2,6 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Reflection;
-using PwshRunner;
 
 namespace PsWebSocket.Module.Tests.Harness;
 

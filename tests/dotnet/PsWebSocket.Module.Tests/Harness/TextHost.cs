@@ -4,7 +4,7 @@ using System.Management.Automation.Host;
 using System.Management.Automation.Internal;
 using System.Security;
 
-namespace PwshRunner;
+namespace PsWebSocket.Module.Tests.Harness;
 
 /// Minimal non-interactive PSHost: Out-Default / Write-Host / Write-Verbose text goes to a TextWriter.
 public sealed class TextHost(TextWriter output, TextWriter? error = null) : PSHost
