@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the engine and the C ABI (cargo test), the C programs
 # under valgrind, the generated header against the committed one, and the .NET suites
-# (C# interop, hosted PowerShell module, Chromium browser tests). Prints one line per
-# suite and a final "N passed, M failed" line; exits non-zero if anything failed.
+# (C# interop, hosted PowerShell module, Chromium browser tests), then the module's Pester
+# specs (tests/pester) in pwsh. Prints one line per suite and a final "N passed, M failed"
+# line; exits non-zero if anything failed.
 #   build/test.sh
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -75,6 +76,14 @@ for project in tests/dotnet/*/*.csproj; do
     read -r p f < <(grep -E '(Passed|Failed)!' "$logs/$name.log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+).*/\2 \1/' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
     record "$name" "$p" "$f" "$status"
 done
+
+# Pester: the module's behaviour as a user tests it, in pwsh (the runner's, or an installed one).
+pwsh_runner="$(build/run-ps1.sh --runner-path)"
+run pester build/run-ps1.sh tests/pester/Invoke-PesterSuite.ps1 \
+    -PesterPath "$(cat "$(dirname "$pwsh_runner")/pester.path")" -ResultPath "$logs/pester.xml"
+status=$?
+read -r p f < <(sed -nE 's/^Pester: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$logs/pester.log" | tail -n 1)
+record "Pester (tests/pester)" "${p:-0}" "${f:-0}" "$status"
 
 echo
 printf '%s\n' "${results[@]}"

@@ -6,7 +6,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Reflection;
 using System.Text;
-using PwshRunner;
+using PsWebSocket.Module.Tests.Harness;
 
 // PsBench [--threads 2] [--clients 16] [--seconds 5] [--loop 40000] [--rounds 3] [--fanout 1000]
 // 1. dispatch: K clients each send {"message":"x"} and wait for the reply, as fast as
