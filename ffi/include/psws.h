@@ -1421,7 +1421,8 @@ psws_status psws_server_close_signals(const struct psws_server *server,
                                       size_t *out_closed);
 
 /**
- * Closes one open connection with a code (1000-4999) and reason.
+ * Closes one open connection with a code and reason; INVALID_ARGUMENT for a code a
+ * server may not send (RFC 6455 section 7.4: below 1000, 1004-1006, 1015, 1016-2999, above 4999).
  */
 psws_status psws_server_close_connection(const struct psws_server *server,
                                          uint64_t connection_id,

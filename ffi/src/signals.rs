@@ -122,14 +122,12 @@ pub unsafe extern "C" fn psws_server_close_signals(
     })
 }
 
-/// Closes one open connection with a code (1000-4999) and reason.
+/// Closes one open connection with a code and reason; INVALID_ARGUMENT for a code a
+/// server may not send (RFC 6455 section 7.4: below 1000, 1004-1006, 1015, 1016-2999, above 4999).
 #[unsafe(no_mangle)]
 pub extern "C" fn psws_server_close_connection(server: *const psws_server, connection_id: u64, code: u16, reason: psws_str) -> psws_status {
     boundary(|| {
         let server = handles::get(server)?;
-        if !(1000..=4999).contains(&code) {
-            return Err(Failure(psws_status::InvalidArgument, format!("{code} is not a close code a server may send")));
-        }
         // SAFETY: caller string.
         server.server.close_connection(connection_id, code, unsafe { reason.read("reason")? })?;
         Ok(())

@@ -161,7 +161,6 @@ pub(crate) fn status_of(error: &Error) -> psws_status {
         Error::NotConnected(_) => S::NotConnected,
         Error::Connect { .. } => S::Connect,
         Error::MessageTooLarge { .. } => S::MessageTooLarge,
-        _ => S::InvalidArgument,
     }
 }
 

@@ -6,9 +6,9 @@ use std::io;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in a call to the engine. Each variant says what the
-/// caller can do next.
+/// caller can do next. Exhaustive on purpose: the C ABI maps every variant to its own
+/// status, so a new variant does not compile until it has one.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// A setting or argument is out of range or malformed; fix the value and retry.
     #[error("invalid argument: {0}")]

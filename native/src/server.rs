@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -255,8 +256,12 @@ impl Server {
         Ok(self.signals().close(name, groups, client_ids))
     }
 
-    /// Closes one open connection with a code and reason.
+    /// Closes one open connection with a code and reason. The code must be one a server
+    /// may send (RFC 6455 section 7.4: not 1004-1006, 1015, reserved or out of range).
     pub fn close_connection(&self, connection_id: u64, code: u16, reason: &str) -> Result<()> {
+        if !CloseCode::from(code).is_allowed() {
+            return Err(Error::InvalidArgument(format!("{code} is not a close code a server may send")));
+        }
         self.running()?;
         self.signals().close_connection(connection_id, code, reason)
     }

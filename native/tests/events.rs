@@ -69,6 +69,20 @@ async fn a_server_close_reports_the_servers_code_and_reason() {
 }
 
 #[tokio::test]
+async fn the_engine_refuses_close_codes_a_server_may_not_send() {
+    let mut t = TestServer::ws();
+    let mut ws = connect(&t.url("/chat")).await;
+    let conn = t.events.connect().await;
+    for code in [0, 999, 1004, 1005, 1006, 1015, 2999, 5000] {
+        let refused = t.server.close_connection(conn.id(), code, "");
+        assert!(matches!(refused, Err(Error::InvalidArgument(_))), "{code}: {refused:?}");
+    }
+    // The connection is untouched: a valid code still closes it.
+    t.server.close_connection(conn.id(), 1001, "going away").unwrap();
+    assert_eq!(u16::from(recv_close(&mut ws).await.expect("a status").code), 1001);
+}
+
+#[tokio::test]
 async fn a_client_that_vanishes_without_a_close_is_1006() {
     let mut t = TestServer::ws();
     let ws = connect(&t.url("/chat")).await;

@@ -314,6 +314,7 @@ static int bad_enums(void) {
   EXPECT(scope == PSWS_SCOPE_GLOBAL, "the default scope changed to %u", (unsigned)scope);
   EXPECT_STATUS(psws_server_close_connection(server, 1, 999, S("")), PSWS_STATUS_INVALID_ARGUMENT);
   EXPECT_STATUS(psws_server_close_connection(server, 1, 5000, S("")), PSWS_STATUS_INVALID_ARGUMENT);
+  EXPECT_STATUS(psws_server_close_connection(server, 1, 1005, S("")), PSWS_STATUS_INVALID_ARGUMENT);
   EXPECT_STATUS(psws_server_add_route(server, S("G T"), S("/"), NULL, 0, NULL), PSWS_STATUS_ROUTE);
 
 cleanup:
