@@ -10,7 +10,7 @@ public sealed class VersionTests
         var header = File.ReadAllText(Path.Combine(Raw.RepoRoot, "ffi", "include", "psws.h"));
         var declared = uint.Parse(Regex.Match(header, @"#define\s+PSWS_ABI_VERSION\s+(\d+)").Groups[1].Value);
         Assert.Equal(declared, NativeMethods.psws_abi_version());
-        Assert.Equal(1u, NativeMethods.psws_abi_version());
+        Assert.Equal(AbiVersion.Expected, NativeMethods.psws_abi_version());
     }
 
     [Fact]

@@ -75,6 +75,11 @@ public sealed class StartPodeServerCommand : PodeCmdlet
         _context = Call(() => new PodeContext(Threads, root, Host, modulePath), "PodeServerCreateFailed", null);
         foreach (var pool in EnablePool ?? [])
         {
+            if (pool is "Tasks" or "Files")
+            {
+                WriteWarning($"-EnablePool {pool} is not supported by PsWebSocket (it has no Pode {(pool == "Tasks" ? "tasks" : "file watchers")}); the pool is not created.");
+                continue;
+            }
             _context.EnabledPools.Add(pool);
         }
         _context.AddFunctionsFrom(script.Ast);

@@ -74,7 +74,6 @@ public sealed class SetPodeSignalDefaultScopeCommand : PodeCmdlet
         var context = Context;
         var local = Scope.Equals("Local", StringComparison.OrdinalIgnoreCase);
         Call(() => context.Server.SetDefaultScope(local ? NativeScope.Local : NativeScope.Global), "SignalDefaultScopeFailed", Scope);
-        context.DefaultScope = local ? "Local" : "Global";
     }
 }
 
@@ -91,7 +90,11 @@ public sealed class SetPodeSignalDefaultScopeCommand : PodeCmdlet
 public sealed class GetPodeSignalDefaultScopeCommand : PodeCmdlet
 {
     /// <inheritdoc/>
-    protected override void EndProcessing() => WriteObject(Context.DefaultScope);
+    protected override void EndProcessing()
+    {
+        var context = Context;
+        WriteObject(Call(context.Server.DefaultScope, "SignalDefaultScopeFailed", null).ToString());
+    }
 }
 
 /// <summary>

@@ -56,7 +56,7 @@ public sealed class ConvertToPodeSignalConnectionCommand : PodeCmdlet
         {
             return; // already upgraded: a no-op, as in Pode
         }
-        var scope = (Scope == "Default" ? context.DefaultScope : Scope) == "Local" ? NativeScope.Local : NativeScope.Global;
+        var scope = Scope switch { "Local" => NativeScope.Local, "Global" => NativeScope.Global, _ => NativeScope.Default };
         var info = Call(() => NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope), "SignalUpgradeFailed", Name);
         response.Signal = new PodeSignalConnection(info);
         webEvent["Signal"] = response.Signal;

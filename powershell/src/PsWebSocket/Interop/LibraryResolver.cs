@@ -6,7 +6,8 @@ namespace PsWebSocket.Interop;
 /// <summary>
 /// Finds libpsws for the module: PowerShell probes the host application's folders, not
 /// the module's, so the module points the loader at <c>runtimes/&lt;rid&gt;/native</c> beside
-/// its assembly. <c>PSWS_NATIVE_LIBRARY</c> (a full path) overrides the search.
+/// its assembly. <c>PSWS_NATIVE_LIBRARY</c> (a full path) overrides the search. A library of
+/// another ABI version is refused (<see cref="AbiVersion"/>).
 /// </summary>
 internal static class LibraryResolver
 {
@@ -31,7 +32,7 @@ internal static class LibraryResolver
         {
             if (NativeLibrary.TryLoad(candidate, out var handle))
             {
-                return handle;
+                return AbiVersion.Verified(handle, candidate);
             }
         }
         return IntPtr.Zero; // default probing, then DllNotFoundException naming the library

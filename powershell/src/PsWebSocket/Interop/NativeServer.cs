@@ -245,6 +245,13 @@ internal sealed unsafe class NativeServer : IDisposable
 
     public void SetDefaultScope(NativeScope scope) => Native.Check(NativeMethods.psws_server_set_default_scope(_handle, (uint)scope));
 
+    /// <summary>The scope of upgrades that name none (the engine's; Local or Global).</summary>
+    public NativeScope DefaultScope()
+    {
+        Native.Check(NativeMethods.psws_server_default_scope(_handle, out var scope));
+        return (NativeScope)scope;
+    }
+
     public void EnableSigning(string secret, bool strict)
     {
         using var a = new ArgBuffer();

@@ -67,7 +67,6 @@ public sealed class PodeContext : IDisposable
     internal List<SignalRoute> SignalRoutes { get; } = [];
     internal SignalEventTable SignalEvents { get; } = new();
     internal TimerScheduler Timers { get; }
-    internal string DefaultScope { get; set; } = "Global";
     internal HashSet<string> EnabledPools { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal int WebSocketThreads { get; set; } = 2;
     internal WebSocketClients? Clients { get; set; }
@@ -107,7 +106,7 @@ public sealed class PodeContext : IDisposable
         {
             if (Functions.All(e => !e.Name.Equals(f.Name, StringComparison.OrdinalIgnoreCase)))
             {
-                Functions.Add(new SessionStateFunctionEntry(f.Name, f.Body.Extent.Text.Trim().TrimStart('{').TrimEnd('}')));
+                Functions.Add(new SessionStateFunctionEntry(f.Name, ScriptDef.Body(f.Body.Extent.Text)));
             }
         }
     }

@@ -56,13 +56,22 @@ public sealed class ScriptDef
         {
             text = text[..offset] + replacement + text[(offset + length)..];
         }
-        // A literal `{ ... }` carries its braces in the extent; the body is what runs.
-        if (root.Parent is ScriptBlockExpressionAst && text.StartsWith('{') && text.EndsWith('}'))
+        if (root.Parent is ScriptBlockExpressionAst)
         {
-            text = text[1..^1];
+            text = Body(text);
         }
         var source = root.Extent.File is { Length: > 0 } file ? $"{file}:{root.Extent.StartLineNumber}" : "scriptblock";
         return new ScriptDef(text, values, arguments ?? [], source);
+    }
+
+    /// <summary>
+    /// The text inside a literal <c>{ ... }</c> (its extent carries the braces): exactly one brace is
+    /// taken from each end, so <c>{@{a=1}}</c> is <c>@{a=1}</c>.
+    /// </summary>
+    internal static string Body(string text)
+    {
+        var trimmed = text.Trim();
+        return trimmed.Length >= 2 && trimmed[0] == '{' && trimmed[^1] == '}' ? trimmed[1..^1] : text;
     }
 
     /// <summary>Captures a script file (<c>-FilePath</c>): read now, run later.</summary>
