@@ -9,8 +9,13 @@
 
     Every message the server sends is a JSON object with a 'type':
       message  @{ type = 'message'; message = '...' }   a chat line (the seed's re-broadcast)
-      roster   @{ type = 'roster'; clients = @(...) }   the client ids connected now, oldest first
       welcome  @{ type = 'welcome'; clientId = '...' }  sent once to a new page: its own client id
+      roster   @{ type = 'roster'; clients = @(...) }   sent once to a new page: the client ids connected now, oldest first
+      join     @{ type = 'join'; clientId = '...' }     to every page when a page connects
+      leave    @{ type = 'leave'; clientId = '...' }    to every page when a page leaves
+
+    Only a new page gets the whole roster; the others get one small join or leave message, so a join
+    costs O(N) bytes in all, not O(N) messages of O(N) bytes.
 
 .PARAMETER Port
     The port for the page and its WebSocket (default 8091).
@@ -55,7 +60,7 @@ Start-PodeServer {
         Send-PodeSignal -Name 'Msg' -Value @{ type = 'message'; message = $msg }
     }
 
-    # a page joined: tell it who it is, then tell everyone who is here
+    # a page joined: tell it who it is and who is here, then tell the others it came
     Register-PodeSignalEvent -Name 'Msg' -Type Connect -EventName 'RosterJoin' -ScriptBlock {
         $clientId = $TriggeredEvent.Connection.ClientId
         $clients = @(Lock-PodeObject -Return -ScriptBlock {
@@ -65,20 +70,21 @@ Start-PodeServer {
         })
 
         Send-PodeSignal -Name 'Msg' -ClientId $clientId -Value @{ type = 'welcome'; clientId = $clientId }
-        Send-PodeSignal -Name 'Msg' -Value @{ type = 'roster'; clients = $clients }
+        Send-PodeSignal -Name 'Msg' -ClientId $clientId -Value @{ type = 'roster'; clients = $clients }
+        Send-PodeSignal -Name 'Msg' -Value @{ type = 'join'; clientId = $clientId }
     }
 
     # a page left (closed, reloaded, or lost): tell the others
     Register-PodeSignalEvent -Name 'Msg' -Type Disconnect -EventName 'RosterLeave' -ScriptBlock {
         $clientId = $TriggeredEvent.Connection.ClientId
-        $clients = @(Lock-PodeObject -Return -ScriptBlock {
+        $left = Lock-PodeObject -Return -ScriptBlock {
             $roster = Get-PodeState -Name 'Roster'
             $roster.Remove($clientId)
-            $roster.Keys
-        })
+            $roster.Count
+        }
 
-        if ($clients.Count -gt 0) {
-            Send-PodeSignal -Name 'Msg' -Value @{ type = 'roster'; clients = $clients }
+        if ($left -gt 0) {
+            Send-PodeSignal -Name 'Msg' -Value @{ type = 'leave'; clientId = $clientId }
         }
     }
 }

@@ -35,18 +35,24 @@ Describe 'The browser chat (examples/chat)' {
         $stopped = Stop-TestServer $server
     }
 
-    It 'welcomes each page, lists who is connected and broadcasts' {
+    It 'welcomes each page with the roster, tells the others who joins and broadcasts' {
         $a = Connect-TestWebSocket "$($server.Ws)/msg"
         $welcomeA = Receive-TestWebSocket $a -AsJson
         $welcomeA.type | Should -Be 'welcome'
         $idA = $welcomeA.clientId
         (Receive-TestWebSocket $a -AsJson).clients | Should -Be @($idA)
+        $joined = Receive-TestWebSocket $a -AsJson
+        $joined.type | Should -Be 'join'
+        $joined.clientId | Should -Be $idA
 
         $b = Connect-TestWebSocket "$($server.Ws)/msg"
         $idB = (Receive-TestWebSocket $b -AsJson).clientId
         $idB | Should -Not -Be $idA
         (Receive-TestWebSocket $b -AsJson).clients | Should -Be @($idA, $idB)
-        (Receive-TestWebSocket $a -AsJson).clients | Should -Be @($idA, $idB)
+        (Receive-TestWebSocket $b -AsJson).clientId | Should -Be $idB
+        $joined = Receive-TestWebSocket $a -AsJson
+        $joined.type | Should -Be 'join'
+        $joined.clientId | Should -Be $idB
 
         Send-TestWebSocket $a '{"message":"hello"}'
         foreach ($ws in $a, $b) {
@@ -61,9 +67,20 @@ Describe 'The browser chat (examples/chat)' {
 
         Close-TestWebSocket $b
         $left = Receive-TestWebSocket $a -AsJson
-        $left.type | Should -Be 'roster'
-        $left.clients | Should -Be @($idA)
+        $left.type | Should -Be 'leave'
+        $left.clientId | Should -Be $idB
         Close-TestWebSocket $a
+        (Stop-TestServer $server).Errors | Should -BeNullOrEmpty
+    }
+
+    It 'costs each of 500 pages less than 64 KiB of roster traffic while they all join' {
+        # With the whole roster sent to everyone on every join, the first page alone would get
+        # 500 rosters of up to 500 ids (about 9 MiB) and all of them together about 1.7 GB.
+        $crowd = Join-Path $PSScriptRoot '../peers/chat-crowd.js'
+        $result = & node $crowd "$($server.Ws)/msg" 500 240 | ConvertFrom-Json
+        $LASTEXITCODE | Should -Be 0
+        $result.clients | Should -Be 500
+        $result.maxRosterBytes | Should -BeLessThan 64KB
         (Stop-TestServer $server).Errors | Should -BeNullOrEmpty
     }
 
@@ -122,11 +139,12 @@ Describe 'External client (examples/external-client)' {
         $watcher = Connect-TestWebSocket "$($chat.Ws)/msg"
         $me = (Receive-TestWebSocket $watcher -AsJson).clientId
         (Receive-TestWebSocket $watcher -AsJson).clients | Should -Be @($me)
+        (Receive-TestWebSocket $watcher -AsJson).clientId | Should -Be $me
 
         $client = Start-Example 'external-client' @{ ChatUrl = "$($chat.Ws)/msg"; Interval = 1 }
         $seen = [System.Collections.Generic.List[object]]::new()
-        $joined = Receive-ChatMessage $watcher { param($m) $m.type -eq 'roster' -and @($m.clients).Count -eq 2 } $seen
-        $external = @($joined.clients) | Where-Object { $_ -ne $me }
+        $external = (Receive-ChatMessage $watcher { param($m) $m.type -eq 'join' } $seen).clientId
+        $external | Should -Not -Be $me
 
         # The timer says hello; the client echoes a message once, never its own echo.
         Receive-ChatMessage $watcher { param($m) $m.type -eq 'message' -and $m.message -like 'hello from the timer at *' } $seen | Out-Null
@@ -135,8 +153,11 @@ Describe 'External client (examples/external-client)' {
 
         # /reset reconnects: the old connection leaves the chat and a new one joins.
         (Invoke-WebRequest "$($client.Http)/reset").Content | Should -Be 'reconnected'
-        $after = Receive-ChatMessage $watcher { param($m) $m.type -eq 'roster' -and @($m.clients).Count -eq 2 -and @($m.clients) -notcontains $external } $seen
-        @($after.clients) | Should -Contain $me
+        Receive-ChatMessage $watcher { param($m) $m.type -eq 'leave' -and $m.clientId -eq $external } $seen | Out-Null
+        $isNewJoin = { param($m) $m.type -eq 'join' -and $m.clientId -notin $me, $external }
+        if (-not ($seen | Where-Object { & $isNewJoin $_ })) {
+            Receive-ChatMessage $watcher $isNewJoin $seen | Out-Null
+        }
         Send-TestWebSocket $watcher '{"message":"still there?"}'
         Receive-ChatMessage $watcher { param($m) $m.message -eq 'Ex: still there?' } $seen | Out-Null
         $seen | Where-Object { $_.message -like 'Ex: Ex:*' } | Should -BeNullOrEmpty

@@ -70,6 +70,14 @@
             case 'roster':
                 showRoster(Array.isArray(data.clients) ? data.clients : []);
                 break;
+            case 'join':
+                if (typeof data.clientId === 'string' && !roster().includes(data.clientId)) {
+                    showRoster([...roster(), data.clientId]);
+                }
+                break;
+            case 'leave':
+                showRoster(roster().filter((id) => id !== data.clientId));
+                break;
             default: // 'message', or a plain { message } from a server without types
                 addMessage(typeof data.message === 'string' ? data.message : JSON.stringify(data.message ?? data));
         }
@@ -80,6 +88,10 @@
         p.textContent = text;
         messages.appendChild(p);
         p.scrollIntoView({ block: 'nearest' });
+    }
+
+    function roster() {
+        return Array.from(clients.children, (li) => li.dataset.clientId);
     }
 
     function showRoster(ids) {
