@@ -1,5 +1,6 @@
 //! The inbound client message: a JSON object `{message, path, clientId, group, direct}`
-//! with case-insensitive keys (Pode's client contract).
+//! with case-insensitive keys (Pode's client contract). A number where a string is
+//! expected (`path`, `clientId`, `group`) is taken as its text, as PowerShell does.
 
 use std::fmt;
 
@@ -30,7 +31,7 @@ impl Envelope {
         let message = parsed.message.ok_or_else(|| "the message has no 'message' property".to_string())?;
         Ok(Self {
             message: compact_json(message.get()),
-            path: parsed.path.map(|p| percent_encoding::percent_decode_str(&p).decode_utf8_lossy().into_owned()).unwrap_or_default(),
+            path: parsed.path.map(|p| percent_encoding::percent_decode_str(&p.0).decode_utf8_lossy().into_owned()).unwrap_or_default(),
             client_ids: parsed.client_ids.0,
             groups: parsed.groups.0,
             direct: parsed.direct,
@@ -73,7 +74,7 @@ fn compact_json(raw: &str) -> String {
 /// The fields as they arrive, before normalisation.
 struct Parsed {
     message: Option<Box<RawValue>>,
-    path: Option<String>,
+    path: Option<Text>,
     client_ids: StringOrList,
     groups: StringOrList,
     direct: bool,
@@ -151,7 +152,40 @@ impl<'de> serde::Deserialize<'de> for Field {
     }
 }
 
-/// `null`, a string, or an array of strings.
+/// A JSON number's text as serde_json writes it (`1.5`, `1e300`).
+fn float_text(v: f64) -> String {
+    serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string())
+}
+
+/// A string, or a number taken as its JSON text (`5`, `1.5`).
+struct Text(String);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+                Ok(Text(float_text(v)))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// `null`, a string or number, or an array of them.
 #[derive(Default)]
 struct StringOrList(Vec<String>);
 
@@ -161,7 +195,7 @@ impl<'de> serde::Deserialize<'de> for StringOrList {
         impl<'de> Visitor<'de> for V {
             type Value = StringOrList;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or an array of strings")
+                f.write_str("a string, a number or an array of them")
             }
             fn visit_unit<E: de::Error>(self) -> Result<StringOrList, E> {
                 Ok(StringOrList::default())
@@ -169,9 +203,18 @@ impl<'de> serde::Deserialize<'de> for StringOrList {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<StringOrList, E> {
                 Ok(StringOrList(if v.is_empty() { Vec::new() } else { vec![v.to_string()] }))
             }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StringOrList, E> {
+                Ok(StringOrList(vec![v.to_string()]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StringOrList, E> {
+                Ok(StringOrList(vec![v.to_string()]))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<StringOrList, E> {
+                Ok(StringOrList(vec![float_text(v)]))
+            }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<StringOrList, A::Error> {
                 let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
+                while let Some(Text(s)) = seq.next_element::<Text>()? {
                     if !s.is_empty() {
                         out.push(s);
                     }
@@ -225,6 +268,16 @@ mod tests {
         assert!(Envelope::parse("hello").unwrap_err().contains("not a valid signal envelope"));
         assert!(Envelope::parse("[1]").unwrap_err().contains("not a valid signal envelope"));
         assert!(Envelope::parse(r#"{"path":"/x"}"#).unwrap_err().contains("no 'message'"));
-        assert!(Envelope::parse(r#"{"message":1,"clientId":5}"#).is_err());
+        assert!(Envelope::parse(r#"{"message":1,"clientId":{"a":1}}"#).is_err());
+        assert!(Envelope::parse(r#"{"message":1,"group":[true]}"#).is_err());
+    }
+
+    #[test]
+    fn numbers_are_taken_as_their_text() {
+        let e = Envelope::parse(r#"{"message":1,"path":5,"clientId":[7,"a",1.5],"group":42}"#).unwrap();
+        assert_eq!(e.path, "5");
+        assert_eq!(e.client_ids, ["7", "a", "1.5"]);
+        assert_eq!(e.groups, ["42"]);
+        assert_eq!(Envelope::parse(r#"{"message":1,"clientId":-3}"#).unwrap().client_ids, ["-3"]);
     }
 }

@@ -22,6 +22,8 @@ mod events;
 mod http;
 mod listener;
 mod metrics;
+#[cfg(test)]
+mod property_tests;
 mod pump;
 mod queue;
 mod registry;

@@ -73,7 +73,7 @@ async fn bad_text_is_an_error_event_and_the_connection_stays_open() {
         ("hello", "not a valid signal envelope"),
         ("[1,2]", "not a valid signal envelope"),
         (r#"{"message":"unterminated"#, "not a valid signal envelope"),
-        (r#"{"message":1,"clientId":5}"#, "not a valid signal envelope"),
+        (r#"{"message":1,"clientId":{"id":5}}"#, "not a valid signal envelope"),
         (r#"{"path":"/lobby"}"#, "no 'message'"),
         ("", "not a valid signal envelope"),
     ] {
