@@ -149,6 +149,49 @@ function Wait-TestServerOutput {
     throw "the server did not write '$Pattern' $Count time(s) within $TimeoutSec s; it wrote: $output"
 }
 
+<#
+    Makes a private certificate authority and a server certificate it signed for 127.0.0.1 and
+    localhost, in -Directory: ca.pem (the CA), cert.pem and key.pem (the server's). Returns the paths.
+#>
+function New-TestCertificateChain {
+    param(
+        [Parameter(Mandatory)]
+        [string]
+        $Directory
+    )
+
+    $now = [datetimeoffset]::UtcNow
+    $caKey = [System.Security.Cryptography.RSA]::Create(2048)
+    $caRequest = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=PsWebSocket Test CA', $caKey, 'SHA256', [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+    $ca = $caRequest.CreateSelfSigned($now.AddMinutes(-5), $now.AddDays(1))
+
+    $key = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key, 'SHA256', [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $san = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $san.AddDnsName('localhost')
+    $san.AddIpAddress([System.Net.IPAddress]::Loopback)
+    $request.CertificateExtensions.Add($san.Build())
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($false, $false, 0, $false))
+    $serverAuth = [System.Security.Cryptography.OidCollection]::new()
+    [void]$serverAuth.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($serverAuth, $false))
+    $serial = [byte[]]::new(8)
+    [System.Security.Cryptography.RandomNumberGenerator]::Fill($serial)
+    $leaf = $request.Create($ca, $now.AddMinutes(-5), $now.AddDays(1), $serial)
+
+    $paths = [pscustomobject]@{
+        CaFile   = Join-Path $Directory 'ca.pem'
+        CertFile = Join-Path $Directory 'cert.pem'
+        KeyFile  = Join-Path $Directory 'key.pem'
+    }
+    Set-Content -Path $paths.CaFile -Value $ca.ExportCertificatePem()
+    Set-Content -Path $paths.CertFile -Value $leaf.ExportCertificatePem()
+    Set-Content -Path $paths.KeyFile -Value $key.ExportPkcs8PrivateKeyPem()
+    $paths
+}
+
 <# Opens a ClientWebSocket to a ws:// URL. #>
 function Connect-TestWebSocket {
     param(
@@ -245,4 +288,4 @@ function Close-TestWebSocket {
     $Socket.Dispose()
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, Start-TestServer, Stop-TestServer, Get-TestServerOutput, Wait-TestServerOutput, Connect-TestWebSocket, Send-TestWebSocket, Receive-TestWebSocket, Close-TestWebSocket
+Export-ModuleMember -Function Get-FreeTcpPort, New-TestCertificateChain, Start-TestServer, Stop-TestServer, Get-TestServerOutput, Wait-TestServerOutput, Connect-TestWebSocket, Send-TestWebSocket, Receive-TestWebSocket, Close-TestWebSocket

@@ -90,7 +90,8 @@ public abstract class PodeWebSocketCmdlet : PodeCmdlet
 /// cannot be reached is a terminating error that says which step failed, and nothing stays registered.</para>
 /// <para type="description">Beyond Pode: -Headers and -Protocol for the upgrade request, -Reconnect for automatic
 /// reconnects with doubling delays (-ReconnectDelay, -ReconnectMaxDelay, -ReconnectMaxAttempts), and
-/// -SkipCertificateCheck for test servers. Disconnects and reconnects are written as warnings (server side) and
+/// -SkipCertificateCheck for test servers, -Timeout for the connect, and -CertificateAuthority for servers whose
+/// certificate comes from a private CA. Disconnects and reconnects are written as warnings (server side) and
 /// verbose lines (this side) by Start-PodeServer.</para>
 /// <example>
 ///   <code>Connect-PodeWebSocket -Name 'Example' -Url 'ws://localhost:8091' -ScriptBlock { $WsEvent.Request | Out-Default }</code>
@@ -171,6 +172,16 @@ public sealed class ConnectPodeWebSocketCommand : PodeWebSocketCmdlet
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
+    /// <summary><para type="description">Seconds to connect (DNS, TCP, TLS and the upgrade together) before the connect fails (default 10). Also the limit of each reconnect attempt.</para></summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int Timeout { get; set; } = 10;
+
+    /// <summary><para type="description">A PEM file of certificate authorities to trust for wss:// besides the system's, for servers with certificates from a private CA.</para></summary>
+    [Parameter]
+    [Alias("CaFile")]
+    public string? CertificateAuthority { get; set; }
+
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
@@ -189,8 +200,19 @@ public sealed class ConnectPodeWebSocketCommand : PodeWebSocketCmdlet
         }
         var spec = new ConnectSpec(HeaderPairs(), Protocol ?? [], reconnect ? new ReconnectSpec(ReconnectDelay, maxDelay, ReconnectMaxAttempts) : null);
         var script = Capture(ScriptBlock ?? (FilePath is null ? ScriptBlock.Create("") : null), FilePath, ArgumentList);
+        string? caFile = null;
+        if (CertificateAuthority is { Length: > 0 })
+        {
+            caFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(CertificateAuthority);
+            if (!File.Exists(caFile))
+            {
+                Fail("WebSocketCaFileMissing", ErrorCategory.ObjectNotFound, CertificateAuthority,
+                    $"Cannot connect the WebSocket '{Name}': the -CertificateAuthority file '{caFile}' does not exist.");
+            }
+        }
+        var settings = new ClientSettings(SkipCertificateCheck, Timeout * 1000, caFile);
         var clients = Clients;
-        Run(() => clients.Connect(Name, Url, ContentType, script, spec, SkipCertificateCheck), Name, "WebSocketConnectFailed");
+        Run(() => clients.Connect(Name, Url, ContentType, script, spec, settings), Name, "WebSocketConnectFailed");
         WriteVerbose($"Connected WebSocket '{Name}' to {Url}");
     }
 

@@ -3,8 +3,11 @@ using System.Runtime.InteropServices;
 
 namespace PsWebSocket.Interop;
 
-/// <summary>Client settings the module changes from the engine defaults.</summary>
-internal sealed record ClientSettings(bool AcceptInvalidCertificates);
+/// <summary>
+/// Client settings the module changes from the engine defaults: certificate checks, the connect
+/// timeout (DNS + TCP + TLS + upgrade) and a PEM file of extra trusted CAs (null: none).
+/// </summary>
+internal sealed record ClientSettings(bool AcceptInvalidCertificates, int ConnectTimeoutMs = 10_000, string? CaFile = null);
 
 /// <summary>Automatic reconnects: first delay, the cap of the doubling delay, attempts (0 = no limit).</summary>
 internal sealed record ReconnectSpec(int InitialDelayMs, int MaxDelayMs, int MaxAttempts);
@@ -28,6 +31,9 @@ internal sealed unsafe class NativeClient : IDisposable
         _sink = sink;
         Native.Check(NativeMethods.psws_client_config_default(out var config));
         config.accept_invalid_certs = settings.AcceptInvalidCertificates ? (byte)1 : (byte)0;
+        config.connect_timeout_ms = (ulong)settings.ConnectTimeoutMs;
+        using var a = new ArgBuffer();
+        config.extra_ca_file = a.Str(settings.CaFile ?? "");
         Native.Check(NativeMethods.psws_client_new(config, out _handle));
         _self = GCHandle.Alloc(this);
         Native.Check(NativeMethods.psws_client_set_callback(_handle, &OnEvent, GCHandle.ToIntPtr(_self)));

@@ -148,8 +148,8 @@ internal sealed class WebSocketClients : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<string, WebSocketConnection> _connections = new(StringComparer.Ordinal);
     private readonly List<WebSocketConnection> _waiting = [];
-    private NativeClient? _client;
-    private NativeClient? _insecureClient;
+    /// <summary>One engine client per distinct settings (certificate checks, timeout, CA file).</summary>
+    private readonly Dictionary<ClientSettings, NativeClient> _clients = [];
     private WorkerPool? _pool;
     private bool _started;
     private bool _disposed;
@@ -224,10 +224,14 @@ internal sealed class WebSocketClients : IDisposable
         _ = Task.Run(old.Dispose);
     }
 
-    private NativeClient NewClient(bool acceptInvalidCertificates)
+    private NativeClient ClientFor(ClientSettings settings)
     {
-        NativeClient? client = null;
-        client = new NativeClient(new ClientSettings(acceptInvalidCertificates), e => OnEvent(client, e));
+        if (!_clients.TryGetValue(settings, out var client))
+        {
+            NativeClient? created = null;
+            created = new NativeClient(settings, e => OnEvent(created, e));
+            _clients[settings] = client = created;
+        }
         return client;
     }
 
@@ -235,7 +239,7 @@ internal sealed class WebSocketClients : IDisposable
     /// Connects and registers a Name; returns once the handshake succeeded. A Name in use
     /// (NameInUse) or a failed connect (the engine's reason) leaves nothing registered.
     /// </summary>
-    internal WebSocketConnection Connect(string name, string url, string contentType, ScriptDef script, ConnectSpec spec, bool acceptInvalidCertificates)
+    internal WebSocketConnection Connect(string name, string url, string contentType, ScriptDef script, ConnectSpec spec, ClientSettings settings)
     {
         WebSocketConnection connection;
         lock (_gate)
@@ -245,7 +249,7 @@ internal sealed class WebSocketClients : IDisposable
             {
                 throw new PswsException(PswsStatus.NameInUse, $"Already connected to WebSocket with name '{name}'.");
             }
-            var client = acceptInvalidCertificates ? _insecureClient ??= NewClient(true) : _client ??= NewClient(false);
+            var client = ClientFor(settings);
             connection = new WebSocketConnection(name, url, contentType, script, client);
             // Registered before the handshake: the first message may arrive before Connect returns.
             _connections[name] = connection;
@@ -505,7 +509,7 @@ internal sealed class WebSocketClients : IDisposable
     /// <summary>Closes every connection (each gets a Close frame) and frees the engine clients.</summary>
     public void Dispose()
     {
-        NativeClient? client, insecure;
+        NativeClient[] clients;
         lock (_gate)
         {
             if (_disposed)
@@ -513,10 +517,10 @@ internal sealed class WebSocketClients : IDisposable
                 return;
             }
             _disposed = true;
-            (client, insecure) = (_client, _insecureClient);
+            clients = [.. _clients.Values];
             _waiting.Clear();
         }
-        var closing = new[] { client, insecure }.Where(c => c is not null).Select(c => Task.Run(c!.Dispose)).ToArray();
+        var closing = clients.Select(c => Task.Run(c.Dispose)).ToArray();
         Task.WaitAll(closing);
     }
 }
