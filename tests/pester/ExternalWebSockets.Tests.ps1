@@ -83,3 +83,53 @@ Describe 'Connect-PodeWebSocket -CertificateAuthority' {
         Invoke-Connect $server @{ url = "wss://127.0.0.1:$wssPort/feed"; ca = "$dir/missing.pem" } | Should -Match 'missing.pem'' does not exist'
     }
 }
+
+Describe 'Register-PodeWebSocketEvent' {
+    It 'runs scripts when a connection drops, reconnects and is back, with what each event knows' {
+        $feedPort = Get-FreeTcpPort
+        $feed = Start-TestServer -Port $feedPort -ScriptBlock {
+            param($Port)
+            Start-PodeServer {
+                Add-PodeEndpoint -Address 127.0.0.1 -Port $Port -Protocol Http
+                Add-PodeEndpoint -Address 127.0.0.1 -Port $Port -Protocol Ws
+                Add-PodeRoute -Method Post -Path '/close' -ScriptBlock { Close-PodeSignalConnection -Name '/feed' }
+            }
+        }
+        $port = Get-FreeTcpPort
+        $client = Start-TestServer -Port $port -ScriptBlock ([scriptblock]::Create(@"
+            param(`$Port)
+            Start-PodeServer {
+                Add-PodeEndpoint -Address 127.0.0.1 -Port `$Port -Protocol Http
+                Set-PodeState -Name 'Seen' -Value ([System.Collections.ArrayList]::new()) | Out-Null
+                Connect-PodeWebSocket -Name 'Feed' -Url 'ws://127.0.0.1:$feedPort/feed' -Reconnect -ReconnectDelay 100
+                foreach (`$type in 'Disconnected', 'Reconnecting', 'Reconnected') {
+                    Register-PodeWebSocketEvent -Name 'Feed' -Type `$type -EventName 'Record' -ScriptBlock {
+                        `$seen = "`$(`$WsEvent.Type) name=`$(`$WsEvent.Name) code=`$(`$WsEvent.Code) attempt=`$(`$WsEvent.Attempt) delay=`$(`$WsEvent.Delay.TotalMilliseconds) url=`$(`$WsEvent.Url)"
+                        Lock-PodeObject -ScriptBlock { (Get-PodeState -Name 'Seen').Add(`$seen) | Out-Null }
+                    }
+                }
+                Add-PodeRoute -Method Get -Path '/seen' -ScriptBlock { Write-PodeJsonResponse -Value (Get-PodeState -Name 'Seen').ToArray() }
+            }
+"@))
+        try {
+            Invoke-RestMethod -Method Post "$($feed.Http)/close" | Out-Null
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            do {
+                Start-Sleep -Milliseconds 200
+                $seen = @(Invoke-RestMethod "$($client.Http)/seen" | ForEach-Object { $_ })
+            } while ($seen.Count -lt 3 -and [datetime]::UtcNow -lt $deadline)
+
+            $seen | Should -HaveCount 3
+            $seen[0] | Should -Be 'Disconnected name=Feed code=1000 attempt= delay= url='
+            $seen[1] | Should -Match '^Reconnecting name=Feed code= attempt=1 delay=\d+(\.\d+)? url=$'
+            # The first wait is -ReconnectDelay with the engine's jitter of 20 % either way.
+            [double]($seen[1] -replace '.*delay=([0-9.]+).*', '$1') | Should -BeGreaterOrEqual 80
+            [double]($seen[1] -replace '.*delay=([0-9.]+).*', '$1') | Should -BeLessOrEqual 120
+            $seen[2] | Should -Be "Reconnected name=Feed code= attempt= delay= url=ws://127.0.0.1:$feedPort/feed"
+        }
+        finally {
+            (Stop-TestServer $client).Errors | Should -BeNullOrEmpty
+            Stop-TestServer $feed | Out-Null
+        }
+    }
+}

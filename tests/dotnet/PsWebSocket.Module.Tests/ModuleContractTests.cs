@@ -28,6 +28,7 @@ public class ModuleContractTests
         "Test-PodeSignalClientIdValid", "Test-PodeSignalName", "Get-PodeSignalNameList", "Get-PodeSignalGroupList", "Get-PodeSignalClientIdList",
         "Add-PodeSignalRoute", "Remove-PodeSignalRoute", "Clear-PodeSignalRoutes", "Get-PodeSignalRoute", "Test-PodeSignalRoute",
         "Add-PodeSignalRouteGroup", "Register-PodeSignalEvent", "Unregister-PodeSignalEvent", "Test-PodeSignalEvent", "Get-PodeSignalEvent",
+        "Register-PodeWebSocketEvent", "Unregister-PodeWebSocketEvent",
         "Get-PodeServerSignalMetric", "Get-PodeServerActiveSignalMetric", "Get-PodeServerActiveSignalClientMetric",
         // external websockets
         "Connect-PodeWebSocket", "Send-PodeWebSocket", "Disconnect-PodeWebSocket", "Remove-PodeWebSocket", "Reset-PodeWebSocket",

@@ -98,7 +98,12 @@ function Get-TestServerOutput {
         $Server
     )
 
-    (Get-Content -Raw -Path $Server.Stdout -ErrorAction SilentlyContinue) + (Get-Content -Raw -Path $Server.Stderr -ErrorAction SilentlyContinue)
+    (Read-TestServerFile $Server.Stdout) + (Read-TestServerFile $Server.Stderr)
+}
+
+<# A server output file as plain text (pwsh colours its errors even into files). #>
+function Read-TestServerFile([string]$Path) {
+    (Get-Content -Raw -Path $Path -ErrorAction SilentlyContinue) -replace '\x1b\[[0-9;?]*[A-Za-z]', ''
 }
 
 <#
@@ -116,8 +121,8 @@ function Stop-TestServer {
         $Server.Process.WaitForExit()
     }
     [pscustomobject]@{
-        Output = Get-Content -Raw -Path $Server.Stdout -ErrorAction SilentlyContinue
-        Errors = Get-Content -Raw -Path $Server.Stderr -ErrorAction SilentlyContinue
+        Output = Read-TestServerFile $Server.Stdout
+        Errors = Read-TestServerFile $Server.Stderr
     }
 }
 

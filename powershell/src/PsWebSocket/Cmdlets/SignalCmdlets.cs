@@ -318,7 +318,7 @@ public sealed class RegisterPodeSignalEventCommand : PodeCmdlet
         {
             try
             {
-                context.SignalEvents.Add(new SignalEventHandler(name, Type, EventName, script));
+                context.SignalEvents.Add(new EventRegistration(name, Type, EventName, script));
             }
             catch (ArgumentException e)
             {

@@ -126,7 +126,7 @@ public sealed class TestPodeSignalEventCommand : PodeCmdlet
 /// <summary>Registrations by Names, types and event names.</summary>
 internal static class SignalEventQuery
 {
-    public static IEnumerable<SignalEventHandler> Find(PodeContext context, string[]? names, string[] types, string[]? eventNames)
+    public static IEnumerable<EventRegistration> Find(PodeContext context, string[]? names, string[] types, string[]? eventNames)
     {
         foreach (var type in types)
         {

@@ -42,8 +42,8 @@ public sealed record SignalRoute(string Path, ScriptDef Script, string[] Endpoin
     };
 }
 
-/// <summary>A Connect/Disconnect event handler (Register-PodeSignalEvent).</summary>
-public sealed record SignalEventHandler(string Name, string Type, string EventName, ScriptDef Script)
+/// <summary>An event script of a connection Name (Register-PodeSignalEvent, Register-PodeWebSocketEvent).</summary>
+public sealed record EventRegistration(string Name, string Type, string EventName, ScriptDef Script)
 {
     /// <summary>Pode's event record (Get-PodeSignalEvent).</summary>
     public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
@@ -56,22 +56,26 @@ public sealed record SignalEventHandler(string Name, string Type, string EventNa
     };
 }
 
-/// <summary>Connect/Disconnect handlers by connection Name (case-insensitive), type, then registration order.</summary>
-internal sealed class SignalEventTable
+/// <summary>
+/// Event registrations by connection Name (case-insensitive), type, then registration order: one table
+/// for signal connections (Connect, Disconnect) and one for external WebSockets (Disconnected, ...).
+/// </summary>
+/// <param name="connectionKind">What the Names are, for messages ("Signal connection", "WebSocket").</param>
+internal sealed class EventTable(string connectionKind)
 {
     private readonly ConcurrentDictionary<string, OrderedDictionary> _byKey = new(StringComparer.OrdinalIgnoreCase);
 
     private static string Key(string name, string type) => $"{type}\n{name}";
 
     /// <summary>Adds a handler; a second handler with the same EventName is an error.</summary>
-    public void Add(SignalEventHandler handler)
+    public void Add(EventRegistration handler)
     {
         var table = _byKey.GetOrAdd(Key(handler.Name, handler.Type), _ => new OrderedDictionary(StringComparer.OrdinalIgnoreCase));
         lock (table)
         {
             if (table.Contains(handler.EventName))
             {
-                throw new ArgumentException($"A {handler.Type} event named '{handler.EventName}' is already registered for the Signal connection '{handler.Name}'.");
+                throw new ArgumentException($"A {handler.Type} event named '{handler.EventName}' is already registered for the {connectionKind} '{handler.Name}'.");
             }
             table.Add(handler.EventName, handler);
         }
@@ -96,16 +100,16 @@ internal sealed class SignalEventTable
     }
 
     /// <summary>Every handler of a type, for all Names (Get-PodeSignalEvent without -Name).</summary>
-    public SignalEventHandler[] All(string type)
+    public EventRegistration[] All(string type)
     {
-        var result = new List<SignalEventHandler>();
+        var result = new List<EventRegistration>();
         foreach (var (key, table) in _byKey)
         {
             if (key.StartsWith(type + "\n", StringComparison.OrdinalIgnoreCase))
             {
                 lock (table)
                 {
-                    result.AddRange(table.Values.Cast<SignalEventHandler>());
+                    result.AddRange(table.Values.Cast<EventRegistration>());
                 }
             }
         }
@@ -113,7 +117,7 @@ internal sealed class SignalEventTable
     }
 
     /// <summary>The handlers of a Name and type, in registration order.</summary>
-    public SignalEventHandler[] For(string name, string type)
+    public EventRegistration[] For(string name, string type)
     {
         if (!_byKey.TryGetValue(Key(name, type), out var table))
         {
@@ -121,7 +125,7 @@ internal sealed class SignalEventTable
         }
         lock (table)
         {
-            return table.Values.Cast<SignalEventHandler>().ToArray();
+            return table.Values.Cast<EventRegistration>().ToArray();
         }
     }
 }

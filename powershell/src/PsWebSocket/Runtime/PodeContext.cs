@@ -65,7 +65,8 @@ public sealed class PodeContext : IDisposable
     internal IReadOnlyList<BoundEndpoint> Bound { get; private set; } = [];
     internal ConcurrentDictionary<ulong, WebRoute> WebRoutes { get; } = new();
     internal List<SignalRoute> SignalRoutes { get; } = [];
-    internal SignalEventTable SignalEvents { get; } = new();
+    internal EventTable SignalEvents { get; } = new("Signal connection");
+    internal EventTable WebSocketEvents { get; } = new("WebSocket");
     internal TimerScheduler Timers { get; }
     internal HashSet<string> EnabledPools { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal int WebSocketThreads { get; set; } = 2;

@@ -133,7 +133,7 @@ internal static class SignalHandling
         worker.Invoke(route.Script, [new("SignalEvent", signalEvent)], out _);
     }
 
-    public static void RunConnectionEvent(PodeContext ctx, Worker worker, SignalEventHandler[] handlers, ConnectionInfo connection, string type, DisconnectEvent? disconnect)
+    public static void RunConnectionEvent(PodeContext ctx, Worker worker, EventRegistration[] handlers, ConnectionInfo connection, string type, DisconnectEvent? disconnect)
     {
         var signal = new PodeSignalConnection(connection);
         foreach (var handler in handlers)

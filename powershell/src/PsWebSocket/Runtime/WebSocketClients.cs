@@ -93,8 +93,8 @@ internal sealed class WebSocketConnection
     /// <summary>The URL given at connect (the engine's copy is read first).</summary>
     public string Url { get; set; }
 
-    /// <summary>Messages waiting for the connection's script, in arrival order.</summary>
-    public ConcurrentQueue<ClientMessageEvent> Inbox { get; } = new();
+    /// <summary>Messages and lifecycle events (Disconnected, Reconnecting, ...) waiting for scripts, in arrival order.</summary>
+    public ConcurrentQueue<ClientEvent> Inbox { get; } = new();
 
     /// <summary>Messages in <see cref="Inbox"/> (bounded).</summary>
     public int Pending;
@@ -376,10 +376,17 @@ internal sealed class WebSocketClients : IDisposable
     /// <summary>Engine events (engine threads; nothing here blocks).</summary>
     private void OnEvent(NativeClient? source, ClientEvent e)
     {
+        if (WebSocketEventTypes.Of(e) is { } type && _context.WebSocketEvents.For(WebSocketEventTypes.NameOf(e), type).Length > 0)
+        {
+            Enqueue(source, e);
+        }
         switch (e)
         {
             case ClientMessageEvent message:
-                Enqueue(source, message);
+                if (message.Data.Length > 0) // as Pode: empty messages are not handled
+                {
+                    Enqueue(source, message);
+                }
                 break;
             case ClientDisconnectedEvent d:
                 var reason = d.Reason.Length > 0 ? $" '{d.Reason}'" : "";
@@ -415,13 +422,10 @@ internal sealed class WebSocketClients : IDisposable
         }
     }
 
-    private void Enqueue(NativeClient? source, ClientMessageEvent message)
+    /// <summary>Queues a message or lifecycle event for the connection's scripts, in arrival order.</summary>
+    private void Enqueue(NativeClient? source, ClientEvent item)
     {
-        if (message.Data.Length == 0)
-        {
-            return; // as Pode: empty messages are not handled
-        }
-        var connection = Find(message.Name);
+        var connection = Find(WebSocketEventTypes.NameOf(item));
         if (connection is null || !ReferenceEquals(connection.Client, source))
         {
             return; // removed meanwhile
@@ -429,10 +433,10 @@ internal sealed class WebSocketClients : IDisposable
         if (Interlocked.Increment(ref connection.Pending) > InboxLimit)
         {
             Interlocked.Decrement(ref connection.Pending);
-            _context.Log.Warning($"WebSocket '{message.Name}': a message of {message.Data.Length} bytes was dropped: {InboxLimit} messages are already waiting for the script.");
+            _context.Log.Warning($"WebSocket '{connection.Name}': {item.GetType().Name} was dropped: {InboxLimit} messages are already waiting for the script.");
             return;
         }
-        connection.Inbox.Enqueue(message);
+        connection.Inbox.Enqueue(item);
         if (Interlocked.CompareExchange(ref connection.Scheduled, 1, 0) == 0)
         {
             Schedule(connection);
@@ -478,8 +482,18 @@ internal sealed class WebSocketClients : IDisposable
         }
     }
 
-    private void Run(Worker worker, WebSocketConnection connection, ClientMessageEvent message)
+    private void Run(Worker worker, WebSocketConnection connection, ClientEvent item)
     {
+        if (item is not ClientMessageEvent message)
+        {
+            var type = WebSocketEventTypes.Of(item)!;
+            var lifecycle = WebSocketEventTypes.Hashtable(item, type, connection.Public, _context.Lockable);
+            foreach (var registration in _context.WebSocketEvents.For(connection.Name, type))
+            {
+                worker.Invoke(registration.Script, [new("WsEvent", lifecycle)], out _);
+            }
+            return;
+        }
         var request = new PodeWebSocketRequest(connection.Public, message.Data, message.Binary);
         object? data;
         try
