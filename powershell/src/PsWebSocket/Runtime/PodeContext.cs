@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
+using System.Security.Cryptography;
 using PsWebSocket.Interop;
 
 namespace PsWebSocket.Runtime;
@@ -53,6 +54,12 @@ public sealed class PodeContext : IDisposable
 
     /// <summary>The global lockable object ($WebEvent.Lockable and friends).</summary>
     public Hashtable Lockable { get; } = Hashtable.Synchronized(new Hashtable(StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// A random secret made for this server run (<c>Get-PodeServerDefaultSecret</c>): as Pode's, a GUID from a
+    /// cryptographic random source, new on every start.
+    /// </summary>
+    public string DefaultSecret { get; } = new Guid(RandomNumberGenerator.GetBytes(16)).ToString();
 
     /// <summary>True once the server is serving.</summary>
     public bool IsRunning { get; private set; }
