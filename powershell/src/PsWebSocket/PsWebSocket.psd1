@@ -36,10 +36,14 @@
         'Test-PodeWebSocket', 'Set-PodeWebSocketConcurrency'
     )
 
+    HelpInfoURI          = 'https://example.invalid/pswebsocket'
+
     PrivateData          = @{
         PSData = @{
-            Tags       = @('WebSocket', 'Pode', 'Signals', 'Server')
-            ProjectUri = 'https://example.invalid/pswebsocket'
+            Tags         = @('WebSocket', 'Pode', 'Signals', 'Server', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://example.invalid/pswebsocket'
+            LicenseUri   = 'https://opensource.org/license/mit'
+            ReleaseNotes = "First release: Pode's signals server and external WebSockets on the native engine."
         }
     }
 }
