@@ -101,6 +101,19 @@ Describe 'PsWebSocket installed from the package' {
         $stopped.Errors | Should -BeNullOrEmpty
     }
 
+    It 'says which engine is missing, and where it looked, when the package lacks it' {
+        $broken = Join-Path $TestDrive 'Broken'
+        $copy = Join-Path $broken "PsWebSocket/$version"
+        $null = New-Item -ItemType Directory -Path $copy
+        Copy-Item -Path "$installed/*" -Destination $copy -Recurse
+        Remove-Item -LiteralPath (Join-Path $copy 'runtimes/linux-x64') -Recurse -Force
+        $message = Invoke-TestPwsh -ModulePath $broken {
+            Import-Module PsWebSocket
+            try { Start-PodeServer { Add-PodeEndpoint -Address 127.0.0.1 -Port 0 -Protocol Http } } catch { $_.Exception.Message }
+        }
+        $message | Should -BeLike "*for linux-x64 is missing: libpsws.so is not in $((Resolve-Path $copy).Path)/runtimes/linux-x64/native*"
+    }
+
     It 'has Get-Help about_PsWebSocket and the cmdlets'' help' {
         $lines = Invoke-TestPwsh -ModulePath $modules {
             (Get-Help about_PsWebSocket | Out-String -Width 200)
