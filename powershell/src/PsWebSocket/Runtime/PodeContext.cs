@@ -168,6 +168,7 @@ public sealed class PodeContext : IDisposable
         _events = NewPool("Events", 1);
         Bound = Server.Start();
         IsRunning = true;
+        RunningServers.Add(this);
         WebSocketClients.OnServerStart(this);
         Timers.Start();
     }
@@ -261,6 +262,7 @@ public sealed class PodeContext : IDisposable
     /// <summary>Stops everything: timers, the native server (graceful), external connections, pools.</summary>
     public void Dispose()
     {
+        RunningServers.Remove(this);
         _stop.Cancel();
         Timers.Dispose();
         // Let routes that are running (e.g. the one that called Close-PodeServer) send their responses.
