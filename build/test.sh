@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the engine and the C ABI (cargo test), the C programs
 # under valgrind, the generated header against the committed one, and the .NET suites
-# (C# interop, hosted PowerShell module, Chromium browser tests), then the module's Pester
-# specs (tests/pester) in pwsh. Prints one line per suite and a final "N passed, M failed"
-# line; exits non-zero if anything failed.
+# (C# interop, hosted PowerShell module, Chromium browser tests), then packs the module
+# (build/package.sh) and runs its Pester specs (tests/pester, the install test among them) in
+# pwsh. Prints one line per suite and a final "N passed, M failed" line; exits non-zero if
+# anything failed.
 #   build/test.sh
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -76,6 +77,13 @@ for project in tests/dotnet/*/*.csproj; do
     read -r p f < <(grep -E '(Passed|Failed)!' "$logs/$name.log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+).*/\2 \1/' | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
     record "$name" "$p" "$f" "$status"
 done
+
+# The installable package (out/PsWebSocket.<version>.nupkg) that tests/pester/Install.Tests.ps1 installs.
+if run package build/package.sh; then
+    record "package (build/package.sh)" 1 0 0
+else
+    record "package (build/package.sh)" 0 1 1
+fi
 
 # Pester: the module's behaviour as a user tests it, in pwsh (the runner's, or an installed one).
 pwsh_runner="$(build/run-ps1.sh --runner-path)"

@@ -33,15 +33,6 @@ param(
 
 Import-Module PsWebSocket
 
-# PowerShell's own Start-Sleep, or a stand-in where the engine lacks it (the hosted engine has only
-# the core cmdlets). Functions defined in this file are available to routes as well.
-if (-not (Get-Command Start-Sleep -ErrorAction Ignore)) {
-    function Start-Sleep {
-        param([int]$Seconds, [int]$Milliseconds)
-        [System.Threading.Thread]::Sleep(($Seconds * 1000) + $Milliseconds)
-    }
-}
-
 Start-PodeServer {
     Add-PodeEndpoint -Address localhost -Port $Port -Protocol Http
     Add-PodeEndpoint -Address localhost -Port $WsPort -Protocol Ws -NoAutoUpgradeWebSockets

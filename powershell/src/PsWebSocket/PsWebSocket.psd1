@@ -15,7 +15,7 @@
     AliasesToExport      = @()
     CmdletsToExport      = @(
         # server
-        'Start-PodeServer', 'Close-PodeServer', 'Add-PodeEndpoint', 'Get-PodeEndpoint',
+        'Start-PodeServer', 'Close-PodeServer', 'Add-PodeEndpoint', 'Get-PodeEndpoint', 'Get-PodeServerDefaultSecret',
         # http
         'Add-PodeRoute', 'Add-PodeStaticRoute', 'Write-PodeTextResponse', 'Write-PodeJsonResponse', 'Write-PodeHtmlResponse',
         'Write-PodeFileResponse', 'Write-PodeViewResponse', 'Set-PodeResponseStatus',
@@ -37,10 +37,14 @@
         'Test-PodeWebSocket', 'Set-PodeWebSocketConcurrency'
     )
 
+    HelpInfoURI          = 'https://example.invalid/pswebsocket'
+
     PrivateData          = @{
         PSData = @{
-            Tags       = @('WebSocket', 'Pode', 'Signals', 'Server')
-            ProjectUri = 'https://example.invalid/pswebsocket'
+            Tags         = @('WebSocket', 'Pode', 'Signals', 'Server', 'Linux', 'Windows', 'MacOS')
+            ProjectUri   = 'https://example.invalid/pswebsocket'
+            LicenseUri   = 'https://opensource.org/license/mit'
+            ReleaseNotes = "First release: Pode's signals server and external WebSockets on the native engine."
         }
     }
 }

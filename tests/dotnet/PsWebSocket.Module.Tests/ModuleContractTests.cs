@@ -15,7 +15,7 @@ public class ModuleContractTests
     public static readonly string[] Expected =
     [
         // server
-        "Start-PodeServer", "Close-PodeServer", "Add-PodeEndpoint", "Get-PodeEndpoint",
+        "Start-PodeServer", "Close-PodeServer", "Add-PodeEndpoint", "Get-PodeEndpoint", "Get-PodeServerDefaultSecret",
         // http
         "Add-PodeRoute", "Add-PodeStaticRoute", "Write-PodeTextResponse", "Write-PodeJsonResponse", "Write-PodeHtmlResponse",
         "Write-PodeFileResponse", "Write-PodeViewResponse", "Set-PodeResponseStatus",

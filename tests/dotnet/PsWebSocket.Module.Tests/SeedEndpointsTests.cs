@@ -10,21 +10,13 @@ namespace PsWebSocket.Module.Tests;
 
 /// <summary>
 /// Every code block of the seed document endpoints.txt (Pode's "WebSockets / Endpoints" page), run as
-/// written. Only the ports change (8091 is $port, 8081 is $wsport), and commands the hosted engine lacks
-/// (Start-Sleep, Get-Random, and Get-PodeServerDefaultSecret while the module has none) get stand-in
-/// functions. The JavaScript blocks are played by ClientWebSocket clients sending the same messages.
+/// written (the hosted engine is all of pwsh: Start-Sleep, Get-Random and the rest are the real cmdlets).
+/// Only the ports change (8091 is $port, 8081 is $wsport). The JavaScript blocks are played by
+/// ClientWebSocket clients sending the same messages.
 /// </summary>
 public class SeedEndpointsTests
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(400);
-
-    private const string StartSleep = """
-        function Start-Sleep { param([int]$Seconds, [int]$Milliseconds) [System.Threading.Thread]::Sleep(($Seconds * 1000) + $Milliseconds) }
-        """;
-
-    private const string GetRandom = """
-        function Get-Random { param([int]$Minimum, [int]$Maximum) [System.Random]::Shared.Next($Minimum, $Maximum) }
-        """;
 
     private static bool ModuleHas(string command) =>
         Ps.Run($"[bool](Get-Command -Name '{command}' -Module PsWebSocket -ErrorAction Ignore)").Output.Single().BaseObject is true;
@@ -33,17 +25,6 @@ public class SeedEndpointsTests
     {
         var variables = new Dictionary<string, object?> { ["wsport"] = wsPort ?? PodeServerHost.FreePort(), ["root"] = root ?? Path.GetTempPath() };
         return PodeServerHost.StartAsync("$null = $ExecutionContext.SessionState.Path.SetLocation($root)\n" + script, variables);
-    }
-
-    /// <summary>
-    /// Puts stand-in functions at the top of Start-PodeServer's script block: functions defined there are
-    /// available in the routes' runspaces, as in Pode.
-    /// </summary>
-    private static string WithStandIns(string script, string standIns)
-    {
-        const string start = "Start-PodeServer {";
-        var at = script.IndexOf(start, StringComparison.Ordinal) + start.Length;
-        return script[..at] + "\n" + standIns + "\n" + script[at..];
     }
 
     private static string TempRoot()
@@ -168,7 +149,7 @@ public class SeedEndpointsTests
     [Fact]
     public async Task ClientIds_block()
     {
-        await using var server = await StartAsync(WithStandIns("""
+        await using var server = await StartAsync("""
             Start-PodeServer {
                 Add-PodeEndpoint -Address 127.0.0.1 -Port $port -Protocol Http
                 Add-PodeRoute -Method Get -Path '/response-times' -ScriptBlock {
@@ -176,7 +157,7 @@ public class SeedEndpointsTests
                     ConvertTo-PodeSignalConnection -Name 'ResponseTimes' -ClientId $clientId
                 }
             }
-            """, GetRandom));
+            """);
         await using var peer = await Peer.ConnectAsync(server, "/response-times");
         var id = int.Parse(peer.Header("X-Pode-Signal-Client-Id")!);
         Assert.InRange(id, 10000, 999998);
@@ -247,7 +228,7 @@ public class SeedEndpointsTests
     [Fact]
     public async Task Local_full_example()
     {
-        await using var server = await StartAsync(WithStandIns("""
+        await using var server = await StartAsync("""
             Start-PodeServer {
                 Add-PodeEndpoint -Address * -Port $port -Protocol Http
                 Add-PodeEndpoint -Address * -Port $wsport -Protocol Ws -NoAutoUpgradeWebSockets
@@ -259,7 +240,7 @@ public class SeedEndpointsTests
                     Send-PodeSignal -Name 'ResponseTimes' -Data @{ Durations = @(234, 202, 205) }
                 }
             }
-            """, StartSleep));
+            """);
         await using var peer = await Peer.ConnectAsync(server, "/response-times");
         Assert.Equal("""{"Durations":[123,101,104]}""", await peer.ReceiveAsync());
         Assert.True(await peer.QuietForAsync(TimeSpan.FromSeconds(2)));
@@ -335,10 +316,7 @@ public class SeedEndpointsTests
     [Fact]
     public async Task Signing_blocks()
     {
-        var standIn = ModuleHas("Get-PodeServerDefaultSecret") ? "" : """
-            function Get-PodeServerDefaultSecret { [System.Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)) }
-            """;
-        await using var server = await StartAsync(WithStandIns($$"""
+        await using var server = await StartAsync($$"""
             Start-PodeServer {
                 Add-PodeEndpoint -Address 127.0.0.1 -Port $port -Protocol Http
                 {{SignalKit.EvalRoute}}
@@ -351,7 +329,7 @@ public class SeedEndpointsTests
                 Enable-PodeSignalSigning -Secret (Get-PodeServerDefaultSecret)
                 Set-PodeState -Name 'first' -Value $first
             }
-            """, standIn));
+            """);
         // The documented example id, signed with 'super-secret'.
         var first = (await server.EvalAsync("Get-PodeState -Name 'first'")).Success().Strings.Single();
         using var hmac = new HMACSHA256("super-secret"u8.ToArray());
@@ -361,6 +339,13 @@ public class SeedEndpointsTests
         var id = peer.Header("X-Pode-Signal-Client-Id")!;
         Assert.Matches("^s:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.[A-Za-z0-9+/]{43}=$", id);
         Assert.Equal(["true", "false"], (await server.EvalAsync($"Test-PodeSignalClientIdValid -ClientId '{id}'; Test-PodeSignalClientIdValid -ClientId '{first}'")).Success().Strings);
+
+        // The id is signed with the server's default secret, a GUID made at start.
+        var secret = (await server.EvalAsync("Get-PodeServerDefaultSecret")).Success().Strings.Single();
+        Assert.True(Guid.TryParse(secret, out _), secret);
+        var clientId = id[2..id.IndexOf('.')];
+        using var defaultHmac = new HMACSHA256(System.Text.Encoding.UTF8.GetBytes(secret));
+        Assert.Equal($"s:{clientId}." + Convert.ToBase64String(defaultHmac.ComputeHash(System.Text.Encoding.UTF8.GetBytes(clientId))), id);
     }
 
     // --- Request Headers ---

@@ -7,8 +7,10 @@ namespace PsWebSocket.Module.Tests;
 /// The code blocks of the seed document external-websockets.txt (Pode's "External" WebSockets
 /// tutorial), run as written against a PsWebSocket signals server "like web-signal.ps1".
 /// Only the environment is adapted: ws://localhost:8091 becomes the target server's free port,
-/// the first block's "# ..." holds an endpoint and the other blocks, and Invoke-RestMethod (not
-/// in the hosted engine) is a stand-in function that returns an object with .url.
+/// the first block's "# ..." holds an endpoint and the other blocks, and the pre-call's
+/// https://example.com is the target server, which answers /websocket/get_url with its own URL.
+/// The tutorial's <c>Invoke-RestMethod -Url</c> is a typo that pwsh rejects (the parameter is -Uri);
+/// the test calls it with -Uri.
 /// </summary>
 public class SeedExternalTests
 {
@@ -52,6 +54,7 @@ public class SeedExternalTests
             }
             Add-PodeSignalRoute -Path '/' -ScriptBlock { $PodeContext.State['last'] = $SignalEvent.Data.Message }
             Add-PodeRoute -Method Get -Path '/last' -ScriptBlock { Write-PodeTextResponse -Value "$($PodeContext.State['last'])" }
+            Add-PodeRoute -Method Get -Path '/websocket/get_url' -ScriptBlock { Write-PodeJsonResponse -Value @{ url = "ws://localhost:$($using:port)" } }
         }
         """;
 
@@ -97,13 +100,10 @@ public class SeedExternalTests
     public async Task A_pre_call_gives_the_url_and_the_connection_is_made_ad_hoc_from_a_route()
     {
         await using var target = await PodeServerHost.StartAsync(TargetServer);
-        const string standIn = """
-            function Invoke-RestMethod { param([string]$Url) [pscustomobject]@{ url = $PodeContext.State['wsUrl'] } }
-            $PodeContext.State['wsUrl'] = $wsUrl
-            """;
-        var route = standIn + "\nAdd-PodeRoute -Method Get -Path '/precall' -ScriptBlock {\n" + PreCallBlock + "\nWrite-PodeTextResponse -Value 'connected'\n}";
-        await using var client = await PodeServerHost.StartAsync(ClientServer(route, target.Port),
-            new Dictionary<string, object?> { ["wsUrl"] = $"ws://localhost:{target.Port}" });
+        var preCall = PreCallBlock.Replace("-Url 'https://example.com", $"-Uri 'http://127.0.0.1:{target.Port}");
+        Assert.NotEqual(PreCallBlock, preCall);
+        var route = "Add-PodeRoute -Method Get -Path '/precall' -ScriptBlock {\n" + preCall + "\nWrite-PodeTextResponse -Value 'connected'\n}";
+        await using var client = await PodeServerHost.StartAsync(ClientServer(route, target.Port));
         using (var http = client.Http())
         {
             Assert.Equal("connected", await http.GetStringAsync("/precall"));

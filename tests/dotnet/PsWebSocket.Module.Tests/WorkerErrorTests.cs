@@ -15,21 +15,8 @@ public class WorkerErrorTests
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>
-    /// The hosted engine has no Write-Error (Microsoft.PowerShell.Utility): a stand-in that writes the same record
-    /// through $PSCmdlet.WriteError, as the real one does.
-    /// </summary>
-    private const string WriteError = """
-        function Write-Error {
-            [CmdletBinding()]
-            param([Parameter(Position = 0)] [string] $Message)
-            $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new([System.Exception]::new($Message), 'Microsoft.PowerShell.Commands.WriteErrorException', 'NotSpecified', $null))
-        }
-        """;
-
     private static Task<PodeServerHost> StartAsync(string body) => PodeServerHost.StartAsync($$"""
         Start-PodeServer {
-            {{WriteError}}
             Add-PodeEndpoint -Address 127.0.0.1 -Port $port -Protocol Http
             Add-PodeEndpoint -Address 127.0.0.1 -Port $port -Protocol Ws
             Add-PodeRoute -Method Get -Path '/ok' -ScriptBlock { Write-PodeTextResponse -Value 'ok' }

@@ -19,8 +19,9 @@ function Get-FreeTcpPort {
     Starts a server script in its own pwsh process (the pwsh of $PSHOME, as Start-Job would), with
     its output and errors going to files: -ScriptBlock (written to a script after Import-Module
     PsWebSocket; it gets the port as its first argument) or -Path (a script file, run from its
-    folder with -Parameters). Waits until -Port accepts; fails with what the server wrote when it
-    ends first. Returns an object for Stop-TestServer and Wait-TestServerOutput.
+    folder with -Parameters). -ModulePath replaces PSModulePath for it (e.g. a folder a package was
+    installed to). Waits until -Port accepts; fails with what the server wrote when it ends first.
+    Returns an object for Stop-TestServer and Wait-TestServerOutput.
 #>
 function Start-TestServer {
     [CmdletBinding(DefaultParameterSetName = 'ScriptBlock')]
@@ -39,6 +40,9 @@ function Start-TestServer {
 
         [hashtable]
         $Parameters = @{},
+
+        [string]
+        $ModulePath = $env:PSModulePath,
 
         [timespan]
         $Timeout = [timespan]::FromSeconds(60)
@@ -68,7 +72,8 @@ function Start-TestServer {
         Stderr  = Join-Path $dir 'stderr.txt'
     }
     $server.Process = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList $arguments -PassThru `
-        -WorkingDirectory (Split-Path -Parent $Path) -RedirectStandardOutput $server.Stdout -RedirectStandardError $server.Stderr
+        -WorkingDirectory (Split-Path -Parent $Path) -RedirectStandardOutput $server.Stdout -RedirectStandardError $server.Stderr `
+        -Environment (Get-ModulePathEnvironment $ModulePath)
 
     $deadline = [datetime]::UtcNow + $Timeout
     while ([datetime]::UtcNow -lt $deadline) {
@@ -89,6 +94,47 @@ function Start-TestServer {
     }
     $output = Stop-TestServer $server
     throw "port $Port did not accept within $Timeout; the server wrote: $($output.Output) $($output.Errors)"
+}
+
+<#
+    The environment that gives a child pwsh exactly -ModulePath as PSModulePath (plus its own
+    $PSHOME/Modules): PWSH_RUNNER_MODULES too, so that the build's runner adds no module folder.
+#>
+function Get-ModulePathEnvironment([string]$ModulePath) {
+    @{ PSModulePath = $ModulePath; PWSH_RUNNER_MODULES = ($ModulePath -split [System.IO.Path]::PathSeparator)[0] }
+}
+
+<#
+    Runs a script block in a new pwsh process (the pwsh of $PSHOME) with -ModulePath as its
+    PSModulePath, as a user's fresh session. Returns its output lines; throws with its error output
+    when it fails.
+#>
+function Invoke-TestPwsh {
+    param(
+        [Parameter(Mandatory)]
+        [scriptblock]
+        $ScriptBlock,
+
+        [string]
+        $ModulePath = $env:PSModulePath
+    )
+
+    $dir = Join-Path ([System.IO.Path]::GetTempPath()) "psws-test-$([guid]::NewGuid().ToString('n'))"
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    try {
+        $script = Join-Path $dir 'script.ps1'
+        Set-Content -Path $script -Value "`$ErrorActionPreference = 'Stop'`n$ScriptBlock"
+        $process = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoLogo', '-NoProfile', '-NonInteractive', '-File', $script `
+            -PassThru -Wait -RedirectStandardOutput (Join-Path $dir 'stdout.txt') -RedirectStandardError (Join-Path $dir 'stderr.txt') `
+            -Environment (Get-ModulePathEnvironment $ModulePath)
+        if ($process.ExitCode -ne 0) {
+            throw "pwsh exited with $($process.ExitCode): $(Get-Content -Raw (Join-Path $dir 'stderr.txt')) $(Get-Content -Raw (Join-Path $dir 'stdout.txt'))"
+        }
+        Get-Content -Path (Join-Path $dir 'stdout.txt')
+    }
+    finally {
+        Remove-Item -LiteralPath $dir -Recurse -Force
+    }
 }
 
 <# What the server wrote so far: its standard output and standard error, as text. #>
@@ -293,4 +339,3 @@ function Close-TestWebSocket {
     $Socket.Dispose()
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, New-TestCertificateChain, Start-TestServer, Stop-TestServer, Get-TestServerOutput, Wait-TestServerOutput, Connect-TestWebSocket, Send-TestWebSocket, Receive-TestWebSocket, Close-TestWebSocket

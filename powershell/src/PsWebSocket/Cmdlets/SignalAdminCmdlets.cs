@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PsWebSocket.Completion;
 using PsWebSocket.Interop;
 
 namespace PsWebSocket.Cmdlets;
@@ -30,6 +31,7 @@ public sealed class ClosePodeSignalConnectionCommand : PodeCmdlet
     [Parameter(Mandatory = true)]
     [Alias("Path")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">Only connections of these groups (case-insensitive).</para></summary>
@@ -119,6 +121,7 @@ public sealed class SetPodeSignalBroadcastLevelCommand : PodeCmdlet
     /// <summary><para type="description">The Name the level applies to (default '*': every Name).</para></summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "*";
 
     /// <summary><para type="description">Name, Group or ClientId.</para></summary>
@@ -151,6 +154,7 @@ public sealed class GetPodeSignalBroadcastLevelCommand : PodeCmdlet
     /// <summary><para type="description">The Name of a signal connection.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <inheritdoc/>
@@ -177,6 +181,7 @@ public sealed class TestPodeSignalBroadcastLevelCommand : PodeCmdlet
     /// <summary><para type="description">The Name of a signal connection.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">The groups the send would name.</para></summary>
@@ -242,6 +247,7 @@ public sealed class TestPodeSignalNameCommand : PodeCmdlet
     /// <summary><para type="description">The Name to test.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <inheritdoc/>
@@ -267,6 +273,7 @@ public sealed class TestPodeSignalClientIdCommand : PodeCmdlet
     /// <summary><para type="description">The Name of the connection.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">Groups the connection must be in (any of them).</para></summary>
@@ -322,6 +329,7 @@ public sealed class GetPodeSignalGroupListCommand : PodeCmdlet
     /// <summary><para type="description">The Name of a signal connection.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <inheritdoc/>
@@ -348,6 +356,7 @@ public sealed class GetPodeSignalClientIdListCommand : PodeCmdlet
     /// <summary><para type="description">The Name of a signal connection.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">Only connections of these groups.</para></summary>

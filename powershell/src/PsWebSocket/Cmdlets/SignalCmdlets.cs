@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Text;
+using PsWebSocket.Completion;
 using PsWebSocket.Interop;
 using PsWebSocket.Runtime;
 
@@ -94,6 +95,7 @@ public sealed class SendPodeSignalCommand : PodeCmdlet
     /// <summary><para type="description">Names to send to (every Name when omitted).</para></summary>
     [Parameter]
     [Alias("Path")]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary><para type="description">Only connections of these groups.</para></summary>

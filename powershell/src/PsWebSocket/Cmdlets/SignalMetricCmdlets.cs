@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PsWebSocket.Completion;
 
 namespace PsWebSocket.Cmdlets;
 
@@ -83,6 +84,7 @@ public sealed class GetPodeServerActiveSignalClientMetricCommand : PodeCmdlet
 {
     /// <summary><para type="description">Count only this Name's connections.</para></summary>
     [Parameter]
+    [ArgumentCompleter(typeof(SignalNameCompleter))]
     public string? Name { get; set; }
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Text;
+using PsWebSocket.Completion;
 using PsWebSocket.Interop;
 using PsWebSocket.Runtime;
 
@@ -262,6 +263,7 @@ public sealed class SendPodeWebSocketCommand : PodeWebSocketCmdlet
 {
     /// <summary><para type="description">The connection's Name (optional inside a Connect-PodeWebSocket script block).</para></summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(WebSocketNameCompleter))]
     public string? Name { get; set; }
 
     /// <summary><para type="description">The message: a string (sent as it is), a byte array, or a hashtable/object converted by the connection's ContentType.</para></summary>
@@ -312,6 +314,7 @@ public sealed class DisconnectPodeWebSocketCommand : PodeWebSocketCmdlet
 {
     /// <summary><para type="description">The connection's Name (optional inside a Connect-PodeWebSocket script block).</para></summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(WebSocketNameCompleter))]
     public string? Name { get; set; }
 
     /// <inheritdoc/>
@@ -339,6 +342,7 @@ public sealed class RemovePodeWebSocketCommand : PodeWebSocketCmdlet
 {
     /// <summary><para type="description">The connection's Name (optional inside a Connect-PodeWebSocket script block).</para></summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(WebSocketNameCompleter))]
     public string? Name { get; set; }
 
     /// <inheritdoc/>
@@ -376,6 +380,7 @@ public sealed class ResetPodeWebSocketCommand : PodeWebSocketCmdlet
 {
     /// <summary><para type="description">The connection's Name (optional inside a Connect-PodeWebSocket script block).</para></summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(WebSocketNameCompleter))]
     public string? Name { get; set; }
 
     /// <summary><para type="description">A new ws:// or wss:// URL; without it the current URL is used.</para></summary>
@@ -415,6 +420,7 @@ public sealed class TestPodeWebSocketCommand : PodeWebSocketCmdlet
     /// <summary><para type="description">The connection's Name.</para></summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(WebSocketNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary><para type="description">Return true only if the connection is open, not just registered.</para></summary>

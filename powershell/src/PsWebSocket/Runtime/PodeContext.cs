@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
+using System.Security.Cryptography;
 using PsWebSocket.Interop;
 
 namespace PsWebSocket.Runtime;
@@ -53,6 +54,12 @@ public sealed class PodeContext : IDisposable
 
     /// <summary>The global lockable object ($WebEvent.Lockable and friends).</summary>
     public Hashtable Lockable { get; } = Hashtable.Synchronized(new Hashtable(StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// A random secret made for this server run (<c>Get-PodeServerDefaultSecret</c>): as Pode's, a GUID from a
+    /// cryptographic random source, new on every start.
+    /// </summary>
+    public string DefaultSecret { get; } = new Guid(RandomNumberGenerator.GetBytes(16)).ToString();
 
     /// <summary>True once the server is serving.</summary>
     public bool IsRunning { get; private set; }
@@ -161,6 +168,7 @@ public sealed class PodeContext : IDisposable
         _events = NewPool("Events", 1);
         Bound = Server.Start();
         IsRunning = true;
+        RunningServers.Add(this);
         WebSocketClients.OnServerStart(this);
         Timers.Start();
     }
@@ -254,6 +262,7 @@ public sealed class PodeContext : IDisposable
     /// <summary>Stops everything: timers, the native server (graceful), external connections, pools.</summary>
     public void Dispose()
     {
+        RunningServers.Remove(this);
         _stop.Cancel();
         Timers.Dispose();
         // Let routes that are running (e.g. the one that called Close-PodeServer) send their responses.
