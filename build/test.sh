@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the engine and the C ABI (cargo test), the C programs
 # under valgrind, the generated header against the committed one, and the .NET suites
-# (C# interop, hosted PowerShell module, Chromium browser tests). Prints one line per
+# (C# interop, hosted PowerShell module, Chromium browser tests). The backplane tests
+# start their own redis-server processes. Prints one line per
 # suite and a final "N passed, M failed" line; exits non-zero if anything failed.
 #   build/test.sh
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/build/env.sh"
-psws_require_packages valgrind chromium || exit 1
+psws_require_packages valgrind chromium redis-server || exit 1
 cd "$root"
 logs="$root/target/test-logs"
 mkdir -p "$logs"

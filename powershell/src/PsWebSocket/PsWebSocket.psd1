@@ -31,6 +31,7 @@
         'Add-PodeSignalRouteGroup',
         'Register-PodeSignalEvent', 'Unregister-PodeSignalEvent', 'Test-PodeSignalEvent', 'Get-PodeSignalEvent',
         'Get-PodeServerSignalMetric', 'Get-PodeServerActiveSignalMetric', 'Get-PodeServerActiveSignalClientMetric',
+        'Set-PodeSignalBackplane', 'Get-PodeSignalBackplane',
         # external websockets
         'Connect-PodeWebSocket', 'Send-PodeWebSocket', 'Disconnect-PodeWebSocket', 'Remove-PodeWebSocket', 'Reset-PodeWebSocket',
         'Test-PodeWebSocket', 'Set-PodeWebSocketConcurrency'

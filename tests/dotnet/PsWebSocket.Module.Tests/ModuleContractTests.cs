@@ -29,6 +29,7 @@ public class ModuleContractTests
         "Add-PodeSignalRoute", "Remove-PodeSignalRoute", "Clear-PodeSignalRoutes", "Get-PodeSignalRoute", "Test-PodeSignalRoute",
         "Add-PodeSignalRouteGroup", "Register-PodeSignalEvent", "Unregister-PodeSignalEvent", "Test-PodeSignalEvent", "Get-PodeSignalEvent",
         "Get-PodeServerSignalMetric", "Get-PodeServerActiveSignalMetric", "Get-PodeServerActiveSignalClientMetric",
+        "Set-PodeSignalBackplane", "Get-PodeSignalBackplane",
         // external websockets
         "Connect-PodeWebSocket", "Send-PodeWebSocket", "Disconnect-PodeWebSocket", "Remove-PodeWebSocket", "Reset-PodeWebSocket",
         "Test-PodeWebSocket", "Set-PodeWebSocketConcurrency",
