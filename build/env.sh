@@ -1,7 +1,7 @@
 # Sourced by the build scripts: one-time machine setup they rely on.
 # - cargo: where the crates registry is unreachable, ../shared/vendor/use-offline.sh
 #   (beside the repository) points cargo at the vendored crates; done once per machine.
-# - system packages the tests use (valgrind, chromium), installed with apt-get when
+# - system packages the tests use (valgrind, chromium, redis-server), installed with apt-get when
 #   missing and possible.
 
 psws_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

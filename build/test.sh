@@ -4,12 +4,12 @@
 # (C# interop, hosted PowerShell module, Chromium browser tests), then packs the module
 # (build/package.sh) and runs its Pester specs (tests/pester, the install test among them) in
 # pwsh. Prints one line per suite and a final "N passed, M failed" line; exits non-zero if
-# anything failed.
+# anything failed. The backplane tests start their own redis-server processes.
 #   build/test.sh
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/build/env.sh"
-psws_require_packages valgrind chromium || exit 1
+psws_require_packages valgrind chromium redis-server || exit 1
 cd "$root"
 logs="$root/target/test-logs"
 mkdir -p "$logs"

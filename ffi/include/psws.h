@@ -467,6 +467,79 @@ typedef struct psws_str {
 } psws_str;
 
 /**
+ * Backplane settings. Get the defaults from psws_backplane_config_default, then set
+ * `url` and change what you need.
+ */
+typedef struct psws_backplane_config {
+  /**
+   * `redis://[[user]:password@]host[:port][/db]` (required; `rediss://` is not supported).
+   */
+  struct psws_str url;
+  /**
+   * Prefix of every Redis key, so several apps can share one Redis (default `psws`).
+   */
+  struct psws_str channel_prefix;
+  /**
+   * Broadcasts held while Redis is unreachable (default 10000); past it the oldest are dropped.
+   */
+  uint64_t outbox_messages;
+  /**
+   * Bytes held while Redis is unreachable (default 64 MiB).
+   */
+  uint64_t outbox_bytes;
+  /**
+   * Approximate length the stream is trimmed to (default 100000).
+   */
+  uint64_t stream_length;
+  /**
+   * A node's presence outlives its last refresh by this much (default 15000 ms).
+   */
+  uint64_t presence_ttl_ms;
+  /**
+   * First reconnection delay, doubled per failure (default 100 ms).
+   */
+  uint64_t reconnect_min_ms;
+  /**
+   * Longest reconnection delay (default 5000 ms).
+   */
+  uint64_t reconnect_max_ms;
+} psws_backplane_config;
+
+/**
+ * State and counters of a server's backplane (Get-PodeSignalBackplane).
+ */
+typedef struct psws_backplane_status {
+  /**
+   * False without a backplane or before start (every other field is then 0).
+   */
+  bool enabled;
+  /**
+   * Redis is reachable now.
+   */
+  bool connected;
+  /**
+   * Broadcasts written to Redis by this node.
+   */
+  uint64_t published;
+  /**
+   * Broadcasts of other nodes delivered here.
+   */
+  uint64_t received;
+  /**
+   * Broadcasts dropped from a full outbox.
+   */
+  uint64_t dropped;
+  /**
+   * Broadcasts waiting in the outbox now.
+   */
+  uint64_t outbox_depth;
+  /**
+   * Send-to-delivery time of the last broadcast received from another node, in ms.
+   */
+  uint64_t lag_ms;
+} psws_backplane_status;
+
+/**
  * Settings shared by a client's connections; get the defaults from
  * psws_client_config_default.
  */
@@ -1038,6 +1111,37 @@ uint32_t psws_abi_version(void);
  * The library version, e.g. "0.1.0" (static storage).
  */
 struct psws_str psws_version(void);
+
+/**
+ * Writes the default settings (with an empty `url`) to `out`. The strings it writes
+ * are static.
+ *
+ * # Safety
+ * `out` must be valid for a write.
+ */
+psws_status psws_backplane_config_default(struct psws_backplane_config *out);
+
+/**
+ * Joins the server to other nodes through Redis (before start; replaces an earlier
+ * setting). Broadcasts then reach every node's Global connections and the Name,
+ * group and client id lists cover the cluster. The server starts and serves its own
+ * clients even while Redis is unreachable. A bad setting is INVALID_ARGUMENT with the
+ * field named in psws_last_error(); after start it is ALREADY_RUNNING.
+ *
+ * # Safety
+ * `config` must point to a valid psws_backplane_config.
+ */
+psws_status psws_server_set_backplane(const struct psws_server *server,
+                                      const struct psws_backplane_config *config);
+
+/**
+ * Writes the backplane's state and counters.
+ *
+ * # Safety
+ * `out` must be valid for a write.
+ */
+psws_status psws_server_backplane_status(const struct psws_server *server,
+                                         struct psws_backplane_status *out);
 
 /**
  * Writes the default client settings.

@@ -10,6 +10,7 @@
 #![allow(non_camel_case_types)]
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 
+mod backplane;
 mod boundary;
 mod callback;
 mod client;
@@ -25,6 +26,7 @@ mod status;
 mod strings;
 mod types;
 
+pub use backplane::{psws_backplane_config, psws_backplane_status};
 pub use client::{psws_client, psws_client_callback, psws_client_config, psws_client_event, psws_client_event_kind, psws_client_state, psws_connect_options};
 pub use events::{psws_event, psws_event_callback, psws_event_kind};
 pub use list::psws_list;

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod backplane;
 mod broadcast;
 pub mod client;
 mod config;
@@ -34,6 +35,7 @@ mod signals;
 mod signing;
 mod tls;
 
+pub use backplane::{BackplaneConfig, BackplaneStatus};
 pub use broadcast::BroadcastLevel;
 pub use client::{ClientConfig, ClientEvent, ClientHandler, ClientHub, ClientState, ConnectOptions, ReconnectPolicy};
 pub use config::{EndpointConfig, Protocol, Scope, ServerConfig, SlowReaderPolicy, TlsIdentity};

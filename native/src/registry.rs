@@ -7,6 +7,7 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 use crate::Connection;
+use crate::backplane::Member;
 
 /// Which connections of a Name a call is about.
 #[derive(Debug, Default, Clone, Copy)]
@@ -84,5 +85,11 @@ impl Registry {
             Some(n) => names.get(n).map_or(0, |c| c.len()),
             None => names.values().map(|c| c.len()).sum(),
         }
+    }
+
+    /// Every connection as a presence entry.
+    pub(crate) fn members(&self) -> Vec<Member> {
+        let names = self.names.read();
+        names.values().flat_map(|c| c.values()).map(|c| Member { name: c.name().to_string(), group: c.group().to_string(), client_id: c.client_id().to_string() }).collect()
     }
 }

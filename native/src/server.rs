@@ -12,11 +12,12 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::backplane::{self, Node};
 use crate::http::HttpState;
 use crate::listener;
 use crate::routes::SIGNAL_METHOD;
 use crate::signals::Signals;
-use crate::{BroadcastLevel, Connection, EndpointConfig, Error, EventHandler, MetricsSnapshot, Protocol, Result, Scope, ServerConfig, SigningContext};
+use crate::{BackplaneConfig, BackplaneStatus, BroadcastLevel, Connection, EndpointConfig, Error, EventHandler, MetricsSnapshot, Protocol, Result, Scope, ServerConfig, SigningContext};
 
 /// State shared by every task of one server.
 pub(crate) struct Shared {
@@ -55,6 +56,8 @@ enum State {
 pub struct Server {
     shared: Arc<Shared>,
     state: Mutex<State>,
+    /// The backplane to start with the server, if any.
+    backplane: Mutex<Option<BackplaneConfig>>,
 }
 
 impl Server {
@@ -71,6 +74,7 @@ impl Server {
                 permits,
             }),
             state: Mutex::new(State::Configuring(Vec::new())),
+            backplane: Mutex::new(None),
         })
     }
 
@@ -101,6 +105,27 @@ impl Server {
         }
     }
 
+    /// Joins this server to other nodes through a backplane (before start; replaces an
+    /// earlier setting). Broadcasts then reach the Global connections of every node and
+    /// the Name, group and client id lists cover the cluster. The server starts and
+    /// serves its own clients even while Redis is unreachable.
+    pub fn set_backplane(&self, config: BackplaneConfig) -> Result<()> {
+        config.validate()?;
+        match &*self.state.lock() {
+            State::Configuring(_) => {
+                *self.backplane.lock() = Some(config);
+                Ok(())
+            }
+            State::Running(_) => Err(Error::AlreadyRunning),
+            State::Stopped => Err(Error::Stopped),
+        }
+    }
+
+    /// The backplane's state and counters; None without a backplane or before start.
+    pub fn backplane_status(&self) -> Option<BackplaneStatus> {
+        self.signals().backplane().map(|b| b.status())
+    }
+
     /// Sets the event handler (replacing any earlier one).
     pub fn set_event_handler(&self, handler: impl EventHandler) {
         self.signals().events.set(Some(Arc::new(move |event| handler.on_event(event))));
@@ -123,6 +148,11 @@ impl Server {
             State::Stopped => return Err(Error::Stopped),
         };
         let listeners = listener::bind_all(&endpoints)?;
+        if let Some(config) = self.backplane.lock().take() {
+            let signals = self.shared.signals.clone();
+            let node: std::sync::Weak<dyn Node> = Arc::downgrade(&signals) as std::sync::Weak<Signals>;
+            signals.attach_backplane(backplane::start(config, node, self.shared.shutdown.clone(), &self.shared.tracker));
+        }
         let mut bound = Vec::new();
         for (tcp, info) in listeners {
             bound.extend(info.endpoints.iter().map(|e| BoundEndpoint { name: e.name.clone(), protocol: e.protocol, address: info.addr }));

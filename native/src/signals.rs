@@ -2,14 +2,15 @@
 //! messages (signal route or native re-broadcast), client-id signing, and events.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
+use crate::backplane::{Backplane, Broadcast, Member, Node};
 use crate::broadcast::BroadcastLevels;
 use crate::connection::Identity;
 use crate::events::{DisconnectEvent, Emitter, SignalMessage};
@@ -61,6 +62,8 @@ pub(crate) struct Signals {
     pub(crate) events: Emitter<Event>,
     pub(crate) metrics: Metrics,
     next_id: AtomicU64,
+    /// Set at start when the server has a backplane: broadcasts leave the node here.
+    backplane: OnceLock<Arc<dyn Backplane>>,
 }
 
 fn lower_all(values: &[String]) -> Vec<String> {
@@ -80,6 +83,22 @@ impl Signals {
             events: Emitter::default(),
             metrics: Metrics::default(),
             next_id: AtomicU64::new(0),
+            backplane: OnceLock::new(),
+        }
+    }
+
+    /// Connects the node to its backplane (once, at start).
+    pub(crate) fn attach_backplane(&self, backplane: Arc<dyn Backplane>) {
+        let _ = self.backplane.set(backplane);
+    }
+
+    pub(crate) fn backplane(&self) -> Option<&Arc<dyn Backplane>> {
+        self.backplane.get()
+    }
+
+    fn members_changed(&self) {
+        if let Some(b) = self.backplane.get() {
+            b.members_changed();
         }
     }
 
@@ -109,8 +128,11 @@ impl Signals {
         let global = identity.scope == Scope::Global;
         let conn = Arc::new(Connection::new(id, identity, SendQueue::new(self.config.send_queue_bytes, self.config.slow_reader)));
         self.live.lock().insert(id, conn.clone());
-        if global && let Some(old) = self.registry.insert(conn.clone()) {
-            old.close(1000, "replaced by a new connection with the same client id");
+        if global {
+            if let Some(old) = self.registry.insert(conn.clone()) {
+                old.close(1000, "replaced by a new connection with the same client id");
+            }
+            self.members_changed();
         }
         conn
     }
@@ -119,6 +141,7 @@ impl Signals {
         self.live.lock().remove(&conn.id());
         if conn.scope() == Scope::Global {
             self.registry.remove(conn);
+            self.members_changed();
         }
     }
 
@@ -221,9 +244,19 @@ impl Signals {
     }
 
     /// Sends text to the Global connections of `names` (every Name when empty), filtered
-    /// by groups and client ids. Checks every Name's broadcast level first, so a
-    /// violation sends nothing. Returns how many connections it reached.
+    /// by groups and client ids, then hands it once to the backplane for the other
+    /// nodes. Checks every Name's broadcast level first, so a violation sends nothing.
+    /// Returns how many connections of this node it reached.
     pub(crate) fn send(&self, names: &[String], groups: &[String], client_ids: &[String], payload: Utf8Bytes) -> Result<usize> {
+        let reached = self.fan_out(names, groups, client_ids, payload.clone())?;
+        if let Some(backplane) = self.backplane.get() {
+            backplane.publish(Broadcast { names: names.to_vec(), groups: groups.to_vec(), client_ids: client_ids.to_vec(), payload });
+        }
+        Ok(reached)
+    }
+
+    /// The local part of [`Self::send`].
+    fn fan_out(&self, names: &[String], groups: &[String], client_ids: &[String], payload: Utf8Bytes) -> Result<usize> {
         let every_name;
         let names = if names.is_empty() {
             every_name = self.registry.names();
@@ -277,38 +310,69 @@ impl Signals {
         Ok(())
     }
 
-    // ---- queries ----
+    // ---- queries (cluster-wide with a backplane) ----
 
-    pub(crate) fn names(&self) -> Vec<String> {
-        self.registry.names()
+    /// The other nodes' Global connections, as last read; None without a backplane.
+    fn remote_members(&self) -> Option<Arc<[Member]>> {
+        self.backplane.get().map(|b| b.remote_members())
     }
 
-    /// Distinct non-empty groups of a Name, compared case-insensitively and sorted the
-    /// same way; of several spellings of one group the first in ordinal order is kept.
+    /// The members of this Name on other nodes that pass the filters.
+    fn remote_matching<'a>(remote: &'a Option<Arc<[Member]>>, name: &'a str, groups_lower: &'a [String], client_ids: &'a [String]) -> impl Iterator<Item = &'a Member> {
+        remote.iter().flat_map(|m| m.iter()).filter(move |m| m.matches(name, groups_lower, client_ids))
+    }
+
+    /// Names with Global connections on any node, sorted.
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut names = self.registry.names();
+        if let Some(remote) = self.remote_members() {
+            names.extend(remote.iter().map(|m| m.name.clone()));
+            names.sort();
+            names.dedup();
+        }
+        names
+    }
+
+    /// Distinct non-empty groups of a Name on any node, compared case-insensitively and
+    /// sorted the same way; of several spellings of one group the first in ordinal
+    /// order is kept.
     pub(crate) fn groups(&self, name: &str) -> Result<Vec<String>> {
-        let conns = self.registry.collect(name, Filter::default()).ok_or_else(|| Error::UnknownName(name.to_string()))?;
-        let mut groups: Vec<String> = conns.iter().map(|c| c.group().to_string()).filter(|g| !g.is_empty()).collect();
+        let remote = self.remote_members();
+        let local = self.registry.collect(name, Filter::default());
+        let mut groups: Vec<String> = Self::remote_matching(&remote, name, &[], &[]).map(|m| m.group.clone()).collect();
+        if local.is_none() && groups.is_empty() {
+            return Err(Error::UnknownName(name.to_string()));
+        }
+        groups.extend(local.iter().flatten().map(|c| c.group().to_string()));
+        groups.retain(|g| !g.is_empty());
         groups.sort();
         groups.sort_by_key(|g| g.to_lowercase());
         groups.dedup_by(|a, b| a.to_lowercase() == b.to_lowercase());
         Ok(groups)
     }
 
-    /// Client ids of a Name, optionally of some groups only.
+    /// Client ids of a Name on any node, optionally of some groups only.
     pub(crate) fn client_ids(&self, name: &str, groups: &[String]) -> Result<Vec<String>> {
         let groups_lower = lower_all(groups);
-        let conns = self.registry.collect(name, Filter { groups_lower: &groups_lower, client_ids: &[] }).ok_or_else(|| Error::UnknownName(name.to_string()))?;
-        let mut ids: Vec<String> = conns.iter().map(|c| c.client_id().to_string()).collect();
+        let remote = self.remote_members();
+        let known_remotely = Self::remote_matching(&remote, name, &[], &[]).next().is_some();
+        let local = self.registry.collect(name, Filter { groups_lower: &groups_lower, client_ids: &[] });
+        if local.is_none() && !known_remotely {
+            return Err(Error::UnknownName(name.to_string()));
+        }
+        let mut ids: Vec<String> = local.iter().flatten().map(|c| c.client_id().to_string()).collect();
+        ids.extend(Self::remote_matching(&remote, name, &groups_lower, &[]).map(|m| m.client_id.clone()));
         ids.sort();
+        ids.dedup();
         Ok(ids)
     }
 
-    /// True if any Global connection of the Name passes the filters.
+    /// True if any Global connection of the Name, on any node, passes the filters.
     pub(crate) fn exists(&self, name: &str, groups: &[String], client_ids: &[String]) -> bool {
         let groups_lower = lower_all(groups);
         let mut found = false;
         self.registry.for_each(name, Filter { groups_lower: &groups_lower, client_ids }, |_| found = true);
-        found
+        found || Self::remote_matching(&self.remote_members(), name, &groups_lower, client_ids).next().is_some()
     }
 
     /// The Global connection with this Name and ClientId.
@@ -389,5 +453,19 @@ impl Signals {
             Some(s) => s.verify(id, ctx).is_some(),
             None => !looks_signed(id),
         }
+    }
+}
+
+/// The node side of the backplane: remote broadcasts are delivered as local sends are,
+/// Global connections are this node's presence.
+impl Node for Signals {
+    fn deliver(&self, broadcast: Broadcast) {
+        if let Err(e) = self.fan_out(&broadcast.names, &broadcast.groups, &broadcast.client_ids, broadcast.payload) {
+            self.log_warn(&format!("broadcast from another node not delivered here: {e}"));
+        }
+    }
+
+    fn members(&self) -> Vec<Member> {
+        self.registry.members()
     }
 }

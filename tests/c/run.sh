@@ -74,7 +74,7 @@ compile() { # name sources... [-- extra flags]
   fi
 }
 built=()
-for program in server_client bad_inputs chat_smoke; do
+for program in server_client bad_inputs chat_smoke backplane; do
   compile "$program" -O0 "$here/$program.c" "$here/common.c" && built+=("$program")
 done
 compile chat_server -O2 "$root/examples/c/chat_server.c" && built+=(chat_server)
@@ -128,7 +128,7 @@ run_program() { # name args...
   judge "$name" "$rc"
 }
 
-for program in server_client bad_inputs; do
+for program in server_client bad_inputs backplane; do
   has "$program" && run_program "$program"
 done
 

@@ -7,6 +7,8 @@
 
 /// External client (`ClientHub`) helpers: hub inbox, Node.js `ws` peer, raw servers.
 pub mod client;
+/// A real `redis-server` per test, and server nodes joined through it.
+pub mod redis;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -76,10 +78,16 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with these endpoints; every event goes to the inbox.
     pub fn start(config: ServerConfig, endpoints: Vec<EndpointConfig>) -> Self {
+        Self::start_with(config, endpoints, |_| {})
+    }
+
+    /// Like [`Self::start`], with `prepare` called on the server just before it starts.
+    pub fn start_with(config: ServerConfig, endpoints: Vec<EndpointConfig>, prepare: impl FnOnce(&Server)) -> Self {
         let server = Server::new(config).expect("valid config");
         for endpoint in endpoints {
             server.add_endpoint(endpoint).expect("valid endpoint");
         }
+        prepare(&server);
         let (tx, rx) = mpsc::unbounded_channel();
         server.set_event_handler(move |event| {
             let _ = tx.send(event);

@@ -30,6 +30,7 @@ public class ModuleContractTests
         "Add-PodeSignalRouteGroup", "Register-PodeSignalEvent", "Unregister-PodeSignalEvent", "Test-PodeSignalEvent", "Get-PodeSignalEvent",
         "Register-PodeWebSocketEvent", "Unregister-PodeWebSocketEvent",
         "Get-PodeServerSignalMetric", "Get-PodeServerActiveSignalMetric", "Get-PodeServerActiveSignalClientMetric",
+        "Set-PodeSignalBackplane", "Get-PodeSignalBackplane",
         // external websockets
         "Connect-PodeWebSocket", "Send-PodeWebSocket", "Disconnect-PodeWebSocket", "Remove-PodeWebSocket", "Reset-PodeWebSocket",
         "Test-PodeWebSocket", "Set-PodeWebSocketConcurrency",

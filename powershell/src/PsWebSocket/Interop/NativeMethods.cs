@@ -29,6 +29,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_stop(ServerHandle server);
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_free(IntPtr server);
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_metrics(ServerHandle server, out psws_metrics metrics);
+    [LibraryImport(Library)] internal static partial PswsStatus psws_backplane_config_default(out psws_backplane_config config);
+    [LibraryImport(Library)] internal static partial PswsStatus psws_server_set_backplane(ServerHandle server, in psws_backplane_config config);
+    [LibraryImport(Library)] internal static partial PswsStatus psws_server_backplane_status(ServerHandle server, out psws_backplane_status status);
 
     // ---- routes ----
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_add_route(ServerHandle server, psws_str method, psws_str path, psws_str* endpoints, nuint endpointsLen, out ulong id);

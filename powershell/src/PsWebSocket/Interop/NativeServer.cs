@@ -280,6 +280,29 @@ internal sealed unsafe class NativeServer : IDisposable
         return (signed, valid);
     }
 
+    /// <summary>Joins the server to other nodes through Redis (before start); null keeps a default.</summary>
+    public void SetBackplane(string url, string? channelPrefix, int? outboxLimit)
+    {
+        using var a = new ArgBuffer();
+        Native.Check(NativeMethods.psws_backplane_config_default(out var config));
+        config.url = a.Str(url);
+        if (channelPrefix is not null)
+        {
+            config.channel_prefix = a.Str(channelPrefix);
+        }
+        if (outboxLimit is int limit)
+        {
+            config.outbox_messages = checked((ulong)limit);
+        }
+        Native.Check(NativeMethods.psws_server_set_backplane(_handle, config));
+    }
+
+    public psws_backplane_status BackplaneStatus()
+    {
+        Native.Check(NativeMethods.psws_server_backplane_status(_handle, out var status));
+        return status;
+    }
+
     public psws_metrics Metrics()
     {
         Native.Check(NativeMethods.psws_server_metrics(_handle, out var metrics));

@@ -159,6 +159,31 @@ internal struct psws_metrics
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal struct psws_backplane_config
+{
+    public psws_str url;
+    public psws_str channel_prefix;
+    public ulong outbox_messages;
+    public ulong outbox_bytes;
+    public ulong stream_length;
+    public ulong presence_ttl_ms;
+    public ulong reconnect_min_ms;
+    public ulong reconnect_max_ms;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct psws_backplane_status
+{
+    public byte enabled;
+    public byte connected;
+    public ulong published;
+    public ulong received;
+    public ulong dropped;
+    public ulong outbox_depth;
+    public ulong lag_ms;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal struct psws_client_config
 {
     public ulong max_message_size;
