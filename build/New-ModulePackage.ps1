@@ -84,7 +84,6 @@ try {
     $OutDir = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutDir)
     # A module package keeps its assemblies at the root, not in lib/ (NU5100), and the Gallery reads licenseUrl (NU5125).
     & dotnet pack $PackProject --no-build --nologo -v:quiet -o $OutDir "-p:NuspecFile=$nuspecPath" "-p:NuspecBasePath=$ModuleDir" '-p:NoWarn=NU5100%3BNU5125'
-
     if ($LASTEXITCODE -ne 0) {
         throw "dotnet pack failed with exit code $LASTEXITCODE"
     }

@@ -42,7 +42,7 @@ function Start-TestServer {
         $Parameters = @{},
 
         [string]
-        $ModulePath = $env:PSModulePath,
+        $ModulePath,
 
         [timespan]
         $Timeout = [timespan]::FromSeconds(60)
@@ -99,15 +99,17 @@ function Start-TestServer {
 <#
     The environment that gives a child pwsh exactly -ModulePath as PSModulePath (plus its own
     $PSHOME/Modules): PWSH_RUNNER_MODULES too, so that the build's runner adds no module folder.
+    Without -ModulePath the child inherits this process's PSModulePath.
 #>
 function Get-ModulePathEnvironment([string]$ModulePath) {
+    if (-not $ModulePath) { return @{} }
     @{ PSModulePath = $ModulePath; PWSH_RUNNER_MODULES = ($ModulePath -split [System.IO.Path]::PathSeparator)[0] }
 }
 
 <#
     Runs a script block in a new pwsh process (the pwsh of $PSHOME) with -ModulePath as its
-    PSModulePath, as a user's fresh session. Returns its output lines; throws with its error output
-    when it fails.
+    PSModulePath (default: this process's), as a user's fresh session. Returns its output lines;
+    throws with its error output when it fails.
 #>
 function Invoke-TestPwsh {
     param(
@@ -116,7 +118,7 @@ function Invoke-TestPwsh {
         $ScriptBlock,
 
         [string]
-        $ModulePath = $env:PSModulePath
+        $ModulePath
     )
 
     $dir = Join-Path ([System.IO.Path]::GetTempPath()) "psws-test-$([guid]::NewGuid().ToString('n'))"
