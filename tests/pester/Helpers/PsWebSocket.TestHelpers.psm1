@@ -174,6 +174,71 @@ function Connect-TestWebSocket {
     $socket
 }
 
+<#
+    Tries a WebSocket upgrade that the server should refuse: returns the HTTP status and headers it
+    answered; fails if the upgrade was accepted.
+#>
+function Get-TestWebSocketRefusal {
+    param(
+        [Parameter(Mandatory)]
+        [string]
+        $Url,
+
+        [hashtable]
+        $Headers = @{}
+    )
+
+    $socket = [System.Net.WebSockets.ClientWebSocket]::new()
+    $socket.Options.CollectHttpResponseDetails = $true
+    foreach ($name in $Headers.Keys) {
+        $socket.Options.SetRequestHeader($name, $Headers[$name])
+    }
+    $cts = [System.Threading.CancellationTokenSource]::new($script:DefaultTimeout)
+    try {
+        [void]$socket.ConnectAsync([uri]$Url, $cts.Token).GetAwaiter().GetResult()
+    }
+    catch [System.Net.WebSockets.WebSocketException] {
+        return [pscustomobject]@{ StatusCode = [int]$socket.HttpStatusCode; Headers = $socket.HttpResponseHeaders }
+    }
+    finally {
+        $cts.Dispose()
+    }
+    $socket.Dispose()
+    throw "the server accepted the upgrade of $Url"
+}
+
+<#
+    Waits until the server closes the socket; returns the close status (e.g. 1008) and description.
+    Messages that arrive first are skipped.
+#>
+function Wait-TestWebSocketClose {
+    param(
+        [Parameter(Mandatory)]
+        [System.Net.WebSockets.WebSocket]
+        $Socket,
+
+        [int]
+        $TimeoutSec = 30
+    )
+
+    $buffer = [byte[]]::new(65536)
+    $cts = [System.Threading.CancellationTokenSource]::new([timespan]::FromSeconds($TimeoutSec))
+    try {
+        while ($true) {
+            $result = $Socket.ReceiveAsync([System.ArraySegment[byte]]::new($buffer), $cts.Token).GetAwaiter().GetResult()
+            if ($result.MessageType -eq 'Close') {
+                return [pscustomobject]@{ Status = [int]$result.CloseStatus; Description = $result.CloseStatusDescription }
+            }
+        }
+    }
+    catch [System.OperationCanceledException] {
+        throw "the server did not close the connection within $TimeoutSec s"
+    }
+    finally {
+        $cts.Dispose()
+    }
+}
+
 <# Sends one text message (a string, or anything else as compressed JSON). #>
 function Send-TestWebSocket {
     param(
@@ -245,4 +310,4 @@ function Close-TestWebSocket {
     $Socket.Dispose()
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, Start-TestServer, Stop-TestServer, Get-TestServerOutput, Wait-TestServerOutput, Connect-TestWebSocket, Send-TestWebSocket, Receive-TestWebSocket, Close-TestWebSocket
+Export-ModuleMember -Function Get-FreeTcpPort, Start-TestServer, Stop-TestServer, Get-TestServerOutput, Wait-TestServerOutput, Connect-TestWebSocket, Get-TestWebSocketRefusal, Wait-TestWebSocketClose, Send-TestWebSocket, Receive-TestWebSocket, Close-TestWebSocket

@@ -7,6 +7,12 @@ namespace PsWebSocket.Runtime;
 /// <summary>An HTTP route (Add-PodeRoute).</summary>
 public sealed record WebRoute(string Method, string Path, ScriptDef Script, string[] EndpointNames)
 {
+    /// <summary>The route's own middleware (Add-PodeRoute -Middleware), run after its authentication.</summary>
+    internal Middleware[] Middleware { get; init; } = [];
+
+    /// <summary>The route's authentication (Add-PodeRoute -Authentication), or null.</summary>
+    internal RouteAuth? Auth { get; init; }
+
     /// <summary>Pode's route record, as $WebEvent.Route.</summary>
     public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
     {

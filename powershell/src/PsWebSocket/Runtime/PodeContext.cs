@@ -40,6 +40,7 @@ public sealed class PodeContext : IDisposable
         ModulePath = modulePath;
         Server = new NativeServer(new ServerSettings(NativeScope.Global), OnServerEvent);
         Timers = new TimerScheduler(this);
+        SignalAuth = new SignalAuthTable(this);
     }
 
     /// <summary>Threads of the Web and Signals pools (<c>Start-PodeServer -Threads</c>).</summary>
@@ -71,6 +72,10 @@ public sealed class PodeContext : IDisposable
     internal HashSet<string> EnabledPools { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal int WebSocketThreads { get; set; } = 2;
     internal WebSocketClients? Clients { get; set; }
+    internal MiddlewareTable Middleware { get; } = new();
+    internal ConcurrentDictionary<string, AuthMethod> Auths { get; } = new(StringComparer.OrdinalIgnoreCase);
+    internal SessionService? Sessions { get; set; }
+    internal SignalAuthTable SignalAuth { get; }
 
     /// <summary>Functions and modules the scripts rely on, loaded into every worker runspace.</summary>
     internal List<SessionStateFunctionEntry> Functions { get; } = [];
@@ -241,7 +246,8 @@ public sealed class PodeContext : IDisposable
     private void PostConnectionEvent(ConnectionInfo connection, string type, DisconnectEvent? disconnect)
     {
         var handlers = SignalEvents.For(connection.Name, type);
-        if (handlers.Length == 0 || _events is null)
+        // a disconnect also forgets the connection's user, after its handlers saw it
+        if ((handlers.Length == 0 && !(disconnect is not null && SignalAuth.Any)) || _events is null)
         {
             return;
         }
@@ -256,6 +262,7 @@ public sealed class PodeContext : IDisposable
     {
         _stop.Cancel();
         Timers.Dispose();
+        Sessions?.Dispose();
         // Let routes that are running (e.g. the one that called Close-PodeServer) send their responses.
         SpinWait.SpinUntil(() => Volatile.Read(ref _webInFlight) == 0, RouteGrace);
         try
