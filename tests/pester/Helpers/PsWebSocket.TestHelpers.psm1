@@ -149,6 +149,59 @@ function Wait-TestServerOutput {
     throw "the server did not write '$Pattern' $Count time(s) within $TimeoutSec s; it wrote: $output"
 }
 
+<#
+    One HTTP request with HttpClient, redirects not followed and no cookies kept: returns StatusCode,
+    Headers (every response and content header, case-insensitive, values joined with ", "), Location
+    and Content. -Form posts application/x-www-form-urlencoded fields.
+#>
+function Invoke-TestHttp {
+    param(
+        [Parameter(Mandatory)]
+        [string]
+        $Url,
+
+        [string]
+        $Method = 'Get',
+
+        [hashtable]
+        $Headers = @{},
+
+        [hashtable]
+        $Form
+    )
+
+    $handler = [System.Net.Http.HttpClientHandler]::new()
+    $handler.AllowAutoRedirect = $false
+    $handler.UseCookies = $false
+    $client = [System.Net.Http.HttpClient]::new($handler)
+    $client.Timeout = $script:DefaultTimeout
+    try {
+        $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method.ToUpperInvariant()), $Url)
+        foreach ($name in $Headers.Keys) {
+            [void]$request.Headers.TryAddWithoutValidation($name, [string]$Headers[$name])
+        }
+        if ($Form) {
+            $pairs = [System.Collections.Generic.List[System.Collections.Generic.KeyValuePair[string, string]]]::new()
+            foreach ($name in $Form.Keys) { $pairs.Add([System.Collections.Generic.KeyValuePair[string, string]]::new($name, [string]$Form[$name])) }
+            $request.Content = [System.Net.Http.FormUrlEncodedContent]::new($pairs)
+        }
+        $response = $client.SendAsync($request).GetAwaiter().GetResult()
+        $all = [System.Collections.Hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
+        foreach ($h in @($response.Headers) + @($response.Content.Headers)) {
+            $all[$h.Key] = $h.Value -join ', '
+        }
+        [pscustomobject]@{
+            StatusCode = [int]$response.StatusCode
+            Headers    = $all
+            Location   = $all['Location']
+            Content    = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+        }
+    }
+    finally {
+        $client.Dispose()
+    }
+}
+
 <# Opens a ClientWebSocket to a ws:// URL. #>
 function Connect-TestWebSocket {
     param(
@@ -310,4 +363,4 @@ function Close-TestWebSocket {
     $Socket.Dispose()
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, Start-TestServer, Stop-TestServer, Get-TestServerOutput, Wait-TestServerOutput, Connect-TestWebSocket, Get-TestWebSocketRefusal, Wait-TestWebSocketClose, Send-TestWebSocket, Receive-TestWebSocket, Close-TestWebSocket
+Export-ModuleMember -Function Get-FreeTcpPort, Invoke-TestHttp, Start-TestServer, Stop-TestServer, Get-TestServerOutput, Wait-TestServerOutput, Connect-TestWebSocket, Get-TestWebSocketRefusal, Wait-TestWebSocketClose, Send-TestWebSocket, Receive-TestWebSocket, Close-TestWebSocket
