@@ -69,6 +69,7 @@ Describe 'Middleware' {
     It 'runs before the upgrade route: a refusal is never a 101' {
         $refused = Get-TestWebSocketRefusal "$($server.Ws)/msg" -Headers @{ 'X-Stop' = 'yes' }
         $refused.StatusCode | Should -Be 403
+        { Get-TestWebSocketRefusal "$($server.Ws)/msg" } | Should -Throw '*accepted the upgrade*'
         $ws = Connect-TestWebSocket "$($server.Ws)/msg"
         $ws.State | Should -Be 'Open'
         Close-TestWebSocket $ws

@@ -185,7 +185,7 @@ function Invoke-TestHttp {
             foreach ($name in $Form.Keys) { $pairs.Add([System.Collections.Generic.KeyValuePair[string, string]]::new($name, [string]$Form[$name])) }
             $request.Content = [System.Net.Http.FormUrlEncodedContent]::new($pairs)
         }
-        $response = $client.SendAsync($request).GetAwaiter().GetResult()
+        $response = $client.SendAsync($request, [System.Net.Http.HttpCompletionOption]::ResponseHeadersRead).GetAwaiter().GetResult()
         $all = [System.Collections.Hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
         foreach ($h in @($response.Headers) + @($response.Content.Headers)) {
             $all[$h.Key] = $h.Value -join ', '
@@ -194,7 +194,7 @@ function Invoke-TestHttp {
             StatusCode = [int]$response.StatusCode
             Headers    = $all
             Location   = $all['Location']
-            Content    = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+            Content    = if ($response.StatusCode -eq 101) { $null } else { $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() }
         }
     }
     finally {
@@ -228,8 +228,9 @@ function Connect-TestWebSocket {
 }
 
 <#
-    Tries a WebSocket upgrade that the server should refuse: returns the HTTP status and headers it
-    answered; fails if the upgrade was accepted.
+    Sends a WebSocket handshake (GET with Upgrade: websocket and a Sec-WebSocket-Key) that the server
+    should refuse, without following redirects (ClientWebSocket would): returns StatusCode, Headers and
+    Content as Invoke-TestHttp; fails if the server answered 101.
 #>
 function Get-TestWebSocketRefusal {
     param(
@@ -241,23 +242,17 @@ function Get-TestWebSocketRefusal {
         $Headers = @{}
     )
 
-    $socket = [System.Net.WebSockets.ClientWebSocket]::new()
-    $socket.Options.CollectHttpResponseDetails = $true
-    foreach ($name in $Headers.Keys) {
-        $socket.Options.SetRequestHeader($name, $Headers[$name])
+    $handshake = @{
+        Connection              = 'Upgrade'
+        Upgrade                 = 'websocket'
+        'Sec-WebSocket-Version' = '13'
+        'Sec-WebSocket-Key'     = [Convert]::ToBase64String([guid]::NewGuid().ToByteArray())
     }
-    $cts = [System.Threading.CancellationTokenSource]::new($script:DefaultTimeout)
-    try {
-        [void]$socket.ConnectAsync([uri]$Url, $cts.Token).GetAwaiter().GetResult()
+    $response = Invoke-TestHttp ($Url -replace '^ws', 'http') -Headers ($handshake + $Headers)
+    if ($response.StatusCode -eq 101) {
+        throw "the server accepted the upgrade of $Url"
     }
-    catch [System.Net.WebSockets.WebSocketException] {
-        return [pscustomobject]@{ StatusCode = [int]$socket.HttpStatusCode; Headers = $socket.HttpResponseHeaders }
-    }
-    finally {
-        $cts.Dispose()
-    }
-    $socket.Dispose()
-    throw "the server accepted the upgrade of $Url"
+    $response
 }
 
 <#

@@ -84,12 +84,8 @@ internal sealed class SignalAuthTable(PodeContext server)
         ulong[] ids;
         lock (_gate)
         {
+            // forgotten at their Disconnect, so that its handlers still see the user
             ids = _byId.Where(p => p.Value.SessionId is { } s && sessionEnded(s)).Select(p => p.Key).ToArray();
-            foreach (var id in ids)
-            {
-                _byId.Remove(id);
-            }
-            _count = _byId.Count;
         }
         foreach (var id in ids)
         {
