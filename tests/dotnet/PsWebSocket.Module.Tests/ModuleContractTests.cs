@@ -21,7 +21,7 @@ public class ModuleContractTests
         "Write-PodeFileResponse", "Write-PodeViewResponse", "Set-PodeResponseStatus",
         // middleware, sessions and authentication
         "Add-PodeMiddleware", "Remove-PodeMiddleware", "Enable-PodeSessionMiddleware", "Save-PodeSession", "Remove-PodeSession",
-        "Get-PodeSessionId", "New-PodeAuthScheme", "Add-PodeAuth", "Test-PodeAuthUser", "Get-PodeAuthUser",
+        "Get-PodeSessionId", "New-PodeAuthScheme", "Add-PodeAuth", "Test-PodeAuthUser", "Get-PodeAuthUser", "Register-PodeAuthEvent",
         // timers, schedules, state
         "Add-PodeTimer", "Add-PodeSchedule", "New-PodeCron", "Lock-PodeObject", "Set-PodeState", "Get-PodeState",
         // signals

@@ -249,3 +249,56 @@ internal static class AuthUser
         return auth is not null && LanguagePrimitives.IsTrue(auth["IsAuthenticated"]) ? auth["User"] : null;
     }
 }
+
+/// <summary>
+/// <para type="synopsis">Registers a script block to run when a user logs in or out through an authentication method.</para>
+/// <para type="description">Login handlers run after a successful login on a route with -Login; Logout handlers run
+/// on a route with -Logout for a user that was logged in. They run in the request's runspace with $TriggeredEvent
+/// (Name, Type, EventName, User, Timestamp, Lockable, Metadata), after the response is decided; one that throws is
+/// logged. Each EventName is unique per method and type.</para>
+/// <example>
+///   <code>Register-PodeAuthEvent -Name 'Login' -Type Logout -EventName 'AuthLogout' -ScriptBlock { Send-PodeSignal -Name 'Msg' -Value @{ message = "User '$($TriggeredEvent.User.Name)' has logged out." } }</code>
+///   <para>Tells every chat page who logged out.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Register, "PodeAuthEvent")]
+[OutputType(typeof(void))]
+public sealed class RegisterPodeAuthEventCommand : PodeCmdlet
+{
+    /// <summary><para type="description">The authentication method (Add-PodeAuth -Name).</para></summary>
+    [Parameter(Mandatory = true)]
+    public string Name { get; set; } = "";
+
+    /// <summary><para type="description">Login or Logout.</para></summary>
+    [Parameter(Mandatory = true)]
+    [ValidateSet("Login", "Logout")]
+    public string Type { get; set; } = "";
+
+    /// <summary><para type="description">A name for the handler, unique per method and type (default: a new GUID).</para></summary>
+    [Parameter]
+    public string? EventName { get; set; }
+
+    /// <summary><para type="description">The handler.</para></summary>
+    [Parameter(Mandatory = true)]
+    public ScriptBlock? ScriptBlock { get; set; }
+
+    /// <summary><para type="description">Arguments splatted into the script block.</para></summary>
+    [Parameter]
+    public object?[]? ArgumentList { get; set; }
+
+    /// <inheritdoc/>
+    protected override void EndProcessing()
+    {
+        var context = Context;
+        var type = Type.Equals("Login", StringComparison.OrdinalIgnoreCase) ? "Login" : "Logout";
+        var handler = new SignalEventHandler(Name, type, EventName is { Length: > 0 } ? EventName : Guid.NewGuid().ToString(), Capture(ScriptBlock, null, ArgumentList));
+        try
+        {
+            context.AuthEvents.Add(handler);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "AuthEventExists", ErrorCategory.ResourceExists, handler.EventName));
+        }
+    }
+}

@@ -277,6 +277,10 @@ public sealed class WritePodeViewResponseCommand : ResponseCmdlet
     [Parameter]
     public Hashtable? Data { get; set; }
 
+    /// <summary><para type="description">Accepted for Pode compatibility: flash messages are not built, so there are none to add.</para></summary>
+    [Parameter]
+    public SwitchParameter FlashMessages { get; set; }
+
     /// <inheritdoc/>
     protected override void EndProcessing()
     {

@@ -49,6 +49,7 @@ internal static class Authentication
         var session = method.Sessionless ? null : request.Session;
         if (route.Logout)
         {
+            var loggedOut = (session?.Data["Auth"] as Hashtable)?["User"];
             request.WebEvent["Auth"] = new Hashtable(StringComparer.OrdinalIgnoreCase);
             session?.Revoke(request);
             if (session?.UseHeaders == true)
@@ -58,6 +59,10 @@ internal static class Authentication
             else
             {
                 Redirect(request, method.FailureUrl ?? (string)request.WebEvent["Path"]!);
+            }
+            if (loggedOut is not null)
+            {
+                RaiseEvent(request, method.Name, "Logout", loggedOut);
             }
             return false;
         }
@@ -92,7 +97,33 @@ internal static class Authentication
             }
             session.Data["Auth"] = auth;
         }
+        if (route.Login)
+        {
+            RaiseEvent(request, method.Name, "Login", user);
+        }
         return !(route.Login && Redirect(request, method.SuccessUrl));
+    }
+
+    /// <summary>
+    /// Runs the Login/Logout handlers of a method (Register-PodeAuthEvent) in the request's worker,
+    /// with <c>$TriggeredEvent</c>; one that throws is logged and does not change the response.
+    /// </summary>
+    private static void RaiseEvent(RequestContext request, string name, string type, object? user)
+    {
+        foreach (var handler in request.Server.AuthEvents.For(name, type))
+        {
+            var triggered = new Hashtable(StringComparer.OrdinalIgnoreCase)
+            {
+                ["Lockable"] = request.Server.Lockable,
+                ["Name"] = name,
+                ["Type"] = type,
+                ["EventName"] = handler.EventName,
+                ["User"] = user,
+                ["Timestamp"] = DateTime.UtcNow,
+                ["Metadata"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
+            };
+            request.Worker.Invoke(handler.Script, [new("TriggeredEvent", triggered)], out _);
+        }
     }
 
     /// <summary>Reads and checks the credentials; null on success (with the user), else the refusal.</summary>

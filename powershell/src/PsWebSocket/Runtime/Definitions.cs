@@ -62,8 +62,12 @@ public sealed record SignalEventHandler(string Name, string Type, string EventNa
     };
 }
 
-/// <summary>Connect/Disconnect handlers by connection Name (case-insensitive), type, then registration order.</summary>
-internal sealed class SignalEventTable
+/// <summary>
+/// Event handlers by Name (case-insensitive), type, then registration order: signal Connect/Disconnect
+/// handlers by connection Name, and authentication Login/Logout handlers by method name
+/// (<paramref name="owner"/> names which, in errors).
+/// </summary>
+internal sealed class SignalEventTable(string owner = "Signal connection")
 {
     private readonly ConcurrentDictionary<string, OrderedDictionary> _byKey = new(StringComparer.OrdinalIgnoreCase);
 
@@ -77,7 +81,7 @@ internal sealed class SignalEventTable
         {
             if (table.Contains(handler.EventName))
             {
-                throw new ArgumentException($"A {handler.Type} event named '{handler.EventName}' is already registered for the Signal connection '{handler.Name}'.");
+                throw new ArgumentException($"A {handler.Type} event named '{handler.EventName}' is already registered for the {owner} '{handler.Name}'.");
             }
             table.Add(handler.EventName, handler);
         }

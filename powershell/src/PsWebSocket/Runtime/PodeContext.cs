@@ -74,6 +74,7 @@ public sealed class PodeContext : IDisposable
     internal WebSocketClients? Clients { get; set; }
     internal MiddlewareTable Middleware { get; } = new();
     internal ConcurrentDictionary<string, AuthMethod> Auths { get; } = new(StringComparer.OrdinalIgnoreCase);
+    internal SignalEventTable AuthEvents { get; } = new("authentication method");
     internal SessionService? Sessions { get; set; }
     internal SignalAuthTable SignalAuth { get; }
 
