@@ -6,8 +6,6 @@
 #>
 foreach ($name in 'New-PodeLogTerminalMethod', 'Enable-PodeErrorLogType', 'Set-PodeViewEngine') {
     if (-not (Get-Command $name -ErrorAction Ignore)) {
-        Set-Item -Path "function:global:$name" -Value {
-            param([Parameter(ValueFromPipeline)] $InputObject, [string[]] $Levels, [string] $Type)
-        }
+        . ([scriptblock]::Create("function global:$name { param([Parameter(ValueFromPipeline)] `$InputObject, [string[]] `$Levels, [string] `$Type) }"))
     }
 }
