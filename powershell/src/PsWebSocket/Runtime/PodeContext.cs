@@ -78,6 +78,13 @@ public sealed class PodeContext : IDisposable
     internal SessionService? Sessions { get; set; }
     internal SignalAuthTable SignalAuth { get; }
 
+    /// <summary>
+    /// A private folder for the PEM files of -SelfSigned and -X509Certificate endpoints, made on first use;
+    /// deleted once the engine loaded them (at start) or when the server stops.
+    /// </summary>
+    internal string CertificateFolder => _certificateFolder ??= EndpointCertificates.NewPrivateFolder();
+    private string? _certificateFolder;
+
     /// <summary>Functions and modules the scripts rely on, loaded into every worker runspace.</summary>
     internal List<SessionStateFunctionEntry> Functions { get; } = [];
     internal List<string> Modules { get; } = [];
@@ -165,7 +172,14 @@ public sealed class PodeContext : IDisposable
         _web = NewPool("Web", Threads);
         _signals = NewPool("Signals", Threads);
         _events = NewPool("Events", 1);
-        Bound = Server.Start();
+        try
+        {
+            Bound = Server.Start();
+        }
+        finally
+        {
+            DeleteCertificateFolder();
+        }
         IsRunning = true;
         WebSocketClients.OnServerStart(this);
         Timers.Start();
@@ -258,9 +272,18 @@ public sealed class PodeContext : IDisposable
         }
     }
 
+    private void DeleteCertificateFolder()
+    {
+        if (_certificateFolder is { } folder && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Stops everything: timers, the native server (graceful), external connections, pools.</summary>
     public void Dispose()
     {
+        DeleteCertificateFolder();
         _stop.Cancel();
         Timers.Dispose();
         Sessions?.Dispose();
