@@ -97,6 +97,14 @@ Describe 'Authenticated signal connections' {
         foreach ($ws in $m1, $m2, $r1) { Close-TestWebSocket $ws }
     }
 
+    It 'keeps a -Sessionless (Basic) connection open: it belongs to no session' {
+        $ws = Connect-TestWebSocket "$($server.Ws)/api-msg" -Headers @{ Authorization = 'Basic ' + [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('summer:pickle')) }
+        Start-Sleep -Seconds 3 # longer than the session sweep's interval (1 s)
+        (Invoke-TestHttp "$($server.Http)/notify?user=summer").StatusCode | Should -Be 200
+        Receive-TestWebSocket $ws | Should -Be 'hello summer'
+        Close-TestWebSocket $ws
+    }
+
     It 'closes the connections of a session with 1008 at logout, and only those' {
         $morty = Get-LoginCookie $server 'Morty'
         $other = Get-LoginCookie $server 'Morty'

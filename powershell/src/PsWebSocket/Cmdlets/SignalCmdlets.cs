@@ -58,7 +58,7 @@ public sealed class ConvertToPodeSignalConnectionCommand : PodeCmdlet
         }
         var scope = (Scope == "Default" ? context.DefaultScope : Scope) == "Local" ? NativeScope.Local : NativeScope.Global;
         var auth = webEvent["Auth"] is Hashtable a && LanguagePrimitives.IsTrue(a["IsAuthenticated"])
-            ? new ConnectionAuth(a, SignalAuthTable.IdentityOf(a["User"]), (webEvent["Session"] as Hashtable)?["Id"] as string, Name)
+            ? new ConnectionAuth(a, SignalAuthTable.IdentityOf(a["User"]), LanguagePrimitives.IsTrue(a["Store"]) ? (webEvent["Session"] as Hashtable)?["Id"] as string : null, Name)
             : null;
         var info = Call(() => context.SignalAuth.Upgrade(() => NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope), auth), "SignalUpgradeFailed", Name);
         response.Signal = new PodeSignalConnection(info);

@@ -93,7 +93,7 @@ internal static class Authentication
         {
             if (route.Login)
             {
-                session.Renew(request);
+                session.Renew();
             }
             session.Data["Auth"] = auth;
         }

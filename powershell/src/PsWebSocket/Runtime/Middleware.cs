@@ -16,7 +16,6 @@ internal sealed class Middleware
     private Middleware(string name, string? route, ScriptDef? script, Func<RequestContext, bool>? step)
     {
         Name = name;
-        Route = route;
         Script = script;
         Step = step;
         _route = RouteRegex(route);
@@ -25,11 +24,8 @@ internal sealed class Middleware
     /// <summary>The name (Remove-PodeMiddleware).</summary>
     public string Name { get; }
 
-    /// <summary>The route pattern it is limited to (null: every route).</summary>
-    public string? Route { get; }
-
     /// <summary>The user's script, or null for a step of the module.</summary>
-    public ScriptDef? Script { get; }
+    private ScriptDef? Script { get; }
 
     private Func<RequestContext, bool>? Step { get; }
 

@@ -44,9 +44,6 @@ internal sealed class SessionStore
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>Sessions stored (expired ones included until they are swept).</summary>
-    public int Count => _entries.Count;
-
     /// <summary>The session, or null if it is unknown or expired (an expired one is removed).</summary>
     public Entry? Get(string id)
     {
@@ -280,7 +277,7 @@ internal sealed class SessionRequest
     /// <summary>
     /// Gives the session a new id (at login, so an id known before the login is worth nothing after it).
     /// </summary>
-    public void Renew(RequestContext request)
+    public void Renew()
     {
         if (!_isNew)
         {
