@@ -54,6 +54,7 @@ BeforeAll {
             Add-PodeRoute -Method Post -Path '/logout' -Authentication Login -Logout
             Add-PodeRoute -Method Get -Path '/visit' -ScriptBlock { $WebEvent.Session.Data.Visited = $true }
             Add-PodeRoute -Method Get -Path '/api' -Authentication Api -ScriptBlock { Write-PodeJsonResponse -Value @{ name = $WebEvent.Auth.User.Name; store = $WebEvent.Auth.Store } }
+            Add-PodeRoute -Method Get -Path '/api-login' -Authentication Api -Login -ScriptBlock { Write-PodeTextResponse -Value 'api login page' }
             Add-PodeRoute -Method Get -Path '/anon' -Authentication Api -AllowAnon -ScriptBlock { Write-PodeJsonResponse -Value @{ in = (Test-PodeAuthUser) } }
             Add-PodeRoute -Method Get -Path '/token' -Authentication Token -ScriptBlock { Write-PodeTextResponse -Value $WebEvent.Auth.User }
             Add-PodeRoute -Method Get -Path '/key' -Authentication Key -ScriptBlock { Write-PodeTextResponse -Value $WebEvent.Auth.User }
@@ -99,6 +100,10 @@ Describe 'Basic authentication' {
         $r.StatusCode | Should -Be 500
         Wait-TestServerOutput $server -Pattern 'the user store is down' | Out-Null
         (Invoke-TestHttp "$($server.Http)/api" -Headers @{ Authorization = (Get-Basic 'morty:pickle') }).StatusCode | Should -Be 200
+    }
+
+    It 'shows a GET -Login page without credentials, also for a -Sessionless method' {
+        (Invoke-TestHttp "$($server.Http)/api-login").Content | Should -Be 'api login page'
     }
 
     It 'lets anonymous requests through with -AllowAnon' {

@@ -71,7 +71,7 @@ internal static class Authentication
             request.WebEvent["Auth"] = stored;
             return !(route.Login && Redirect(request, method.SuccessUrl));
         }
-        if (route.Login && session is { UseHeaders: false } && request.Request.HttpMethod.Equals("GET", StringComparison.OrdinalIgnoreCase))
+        if (route.Login && session?.UseHeaders != true && request.Request.HttpMethod.Equals("GET", StringComparison.OrdinalIgnoreCase))
         {
             return true; // the login page itself
         }
