@@ -19,6 +19,9 @@
         # http
         'Add-PodeRoute', 'Add-PodeStaticRoute', 'Write-PodeTextResponse', 'Write-PodeJsonResponse', 'Write-PodeHtmlResponse',
         'Write-PodeFileResponse', 'Write-PodeViewResponse', 'Set-PodeResponseStatus',
+        # middleware, sessions and authentication
+        'Add-PodeMiddleware', 'Remove-PodeMiddleware', 'Enable-PodeSessionMiddleware', 'Save-PodeSession', 'Remove-PodeSession',
+        'Get-PodeSessionId', 'New-PodeAuthScheme', 'Add-PodeAuth', 'Test-PodeAuthUser', 'Get-PodeAuthUser', 'Register-PodeAuthEvent',
         # timers, schedules, state and locking
         'Add-PodeTimer', 'Add-PodeSchedule', 'New-PodeCron', 'Set-PodeState', 'Get-PodeState', 'Lock-PodeObject',
         # signals

@@ -19,6 +19,9 @@ public class ModuleContractTests
         // http
         "Add-PodeRoute", "Add-PodeStaticRoute", "Write-PodeTextResponse", "Write-PodeJsonResponse", "Write-PodeHtmlResponse",
         "Write-PodeFileResponse", "Write-PodeViewResponse", "Set-PodeResponseStatus",
+        // middleware, sessions and authentication
+        "Add-PodeMiddleware", "Remove-PodeMiddleware", "Enable-PodeSessionMiddleware", "Save-PodeSession", "Remove-PodeSession",
+        "Get-PodeSessionId", "New-PodeAuthScheme", "Add-PodeAuth", "Test-PodeAuthUser", "Get-PodeAuthUser", "Register-PodeAuthEvent",
         // timers, schedules, state
         "Add-PodeTimer", "Add-PodeSchedule", "New-PodeCron", "Lock-PodeObject", "Set-PodeState", "Get-PodeState",
         // signals

@@ -245,6 +245,59 @@ function New-TestCertificateChain {
     $paths
 }
 
+<#
+    One HTTP request with HttpClient, redirects not followed and no cookies kept: returns StatusCode,
+    Headers (every response and content header, case-insensitive, values joined with ", "), Location
+    and Content. -Form posts application/x-www-form-urlencoded fields.
+#>
+function Invoke-TestHttp {
+    param(
+        [Parameter(Mandatory)]
+        [string]
+        $Url,
+
+        [string]
+        $Method = 'Get',
+
+        [hashtable]
+        $Headers = @{},
+
+        [hashtable]
+        $Form
+    )
+
+    $handler = [System.Net.Http.HttpClientHandler]::new()
+    $handler.AllowAutoRedirect = $false
+    $handler.UseCookies = $false
+    $client = [System.Net.Http.HttpClient]::new($handler)
+    $client.Timeout = $script:DefaultTimeout
+    try {
+        $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method.ToUpperInvariant()), $Url)
+        foreach ($name in $Headers.Keys) {
+            [void]$request.Headers.TryAddWithoutValidation($name, [string]$Headers[$name])
+        }
+        if ($Form) {
+            $pairs = [System.Collections.Generic.List[System.Collections.Generic.KeyValuePair[string, string]]]::new()
+            foreach ($name in $Form.Keys) { $pairs.Add([System.Collections.Generic.KeyValuePair[string, string]]::new($name, [string]$Form[$name])) }
+            $request.Content = [System.Net.Http.FormUrlEncodedContent]::new($pairs)
+        }
+        $response = $client.SendAsync($request, [System.Net.Http.HttpCompletionOption]::ResponseHeadersRead).GetAwaiter().GetResult()
+        $all = [System.Collections.Hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
+        foreach ($h in @($response.Headers) + @($response.Content.Headers)) {
+            $all[$h.Key] = $h.Value -join ', '
+        }
+        [pscustomobject]@{
+            StatusCode = [int]$response.StatusCode
+            Headers    = $all
+            Location   = $all['Location']
+            Content    = if ($response.StatusCode -eq 101) { $null } else { $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() }
+        }
+    }
+    finally {
+        $client.Dispose()
+    }
+}
+
 <# Opens a ClientWebSocket to a ws:// URL. #>
 function Connect-TestWebSocket {
     param(
@@ -268,6 +321,66 @@ function Connect-TestWebSocket {
         $cts.Dispose()
     }
     $socket
+}
+
+<#
+    Sends a WebSocket handshake (GET with Upgrade: websocket and a Sec-WebSocket-Key) that the server
+    should refuse, without following redirects (ClientWebSocket would): returns StatusCode, Headers and
+    Content as Invoke-TestHttp; fails if the server answered 101.
+#>
+function Get-TestWebSocketRefusal {
+    param(
+        [Parameter(Mandatory)]
+        [string]
+        $Url,
+
+        [hashtable]
+        $Headers = @{}
+    )
+
+    $handshake = @{
+        Connection              = 'Upgrade'
+        Upgrade                 = 'websocket'
+        'Sec-WebSocket-Version' = '13'
+        'Sec-WebSocket-Key'     = [Convert]::ToBase64String([guid]::NewGuid().ToByteArray())
+    }
+    $response = Invoke-TestHttp ($Url -replace '^ws', 'http') -Headers ($handshake + $Headers)
+    if ($response.StatusCode -eq 101) {
+        throw "the server accepted the upgrade of $Url"
+    }
+    $response
+}
+
+<#
+    Waits until the server closes the socket; returns the close status (e.g. 1008) and description.
+    Messages that arrive first are skipped.
+#>
+function Wait-TestWebSocketClose {
+    param(
+        [Parameter(Mandatory)]
+        [System.Net.WebSockets.WebSocket]
+        $Socket,
+
+        [int]
+        $TimeoutSec = 30
+    )
+
+    $buffer = [byte[]]::new(65536)
+    $cts = [System.Threading.CancellationTokenSource]::new([timespan]::FromSeconds($TimeoutSec))
+    try {
+        while ($true) {
+            $result = $Socket.ReceiveAsync([System.ArraySegment[byte]]::new($buffer), $cts.Token).GetAwaiter().GetResult()
+            if ($result.MessageType -eq 'Close') {
+                return [pscustomobject]@{ Status = [int]$result.CloseStatus; Description = $result.CloseStatusDescription }
+            }
+        }
+    }
+    catch [System.OperationCanceledException] {
+        throw "the server did not close the connection within $TimeoutSec s"
+    }
+    finally {
+        $cts.Dispose()
+    }
 }
 
 <# Sends one text message (a string, or anything else as compressed JSON). #>

@@ -27,8 +27,8 @@ public sealed class AddPodeRouteCommand : PodeCmdlet
     [Parameter(Mandatory = true)]
     public string Path { get; set; } = "";
 
-    /// <summary><para type="description">The route's script block.</para></summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Script", Position = 0)]
+    /// <summary><para type="description">The route's script block (none for -Login/-Logout routes that only authenticate).</para></summary>
+    [Parameter(ParameterSetName = "Script", Position = 0)]
     public ScriptBlock? ScriptBlock { get; set; }
 
     /// <summary><para type="description">A script file to run instead of a script block.</para></summary>
@@ -43,17 +43,47 @@ public sealed class AddPodeRouteCommand : PodeCmdlet
     [Parameter]
     public string[]? EndpointName { get; set; }
 
+    /// <summary><para type="description">Middleware run before the route, after its authentication: script blocks
+    /// (or hashtables with Logic and Arguments) that return $false to stop the request.</para></summary>
+    [Parameter]
+    public object[]? Middleware { get; set; }
+
+    /// <summary><para type="description">The authentication method (Add-PodeAuth) a request must pass first.</para></summary>
+    [Parameter]
+    [Alias("Auth")]
+    public string? Authentication { get; set; }
+
+    /// <summary><para type="description">The login route of -Authentication: GET shows the page, other methods log in
+    /// and redirect to the method's -SuccessUrl; a user already logged in is redirected there.</para></summary>
+    [Parameter]
+    public SwitchParameter Login { get; set; }
+
+    /// <summary><para type="description">The logout route of -Authentication: ends the session (closing its signal
+    /// connections) and redirects to the method's -FailureUrl.</para></summary>
+    [Parameter]
+    public SwitchParameter Logout { get; set; }
+
+    /// <summary><para type="description">Let requests that fail -Authentication through, with $WebEvent.Auth.IsAuthenticated false.</para></summary>
+    [Parameter]
+    public SwitchParameter AllowAnon { get; set; }
+
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
         var context = Context;
-        var script = Capture(ScriptBlock, FilePath, ArgumentList);
+        if (Authentication is not null && !context.Auths.ContainsKey(Authentication))
+        {
+            Fail("AuthenticationNotFound", ErrorCategory.ObjectNotFound, Authentication, $"The authentication method '{Authentication}' does not exist: add it with Add-PodeAuth before the route.");
+        }
+        var script = ScriptBlock is null && FilePath is null ? Capture(System.Management.Automation.ScriptBlock.Create(""), null, ArgumentList) : Capture(ScriptBlock, FilePath, ArgumentList);
+        var middleware = (Middleware ?? []).Select((m, i) => MiddlewareCmdlets.ToMiddleware(this, m, $"{Path}#{i}", null, ArgumentList)).ToArray();
+        var auth = Authentication is null ? null : new RouteAuth(Authentication, Login, Logout, AllowAnon);
         var endpoints = EndpointName ?? [];
         foreach (var method in Method)
         {
             var verb = method == "*" ? "*" : method.ToUpperInvariant();
             var id = Call(() => context.Server.AddRoute(verb, Path, endpoints), "RouteAddFailed", Path);
-            context.WebRoutes[id] = new WebRoute(method, Path, script, endpoints);
+            context.WebRoutes[id] = new WebRoute(method, Path, script, endpoints) { Middleware = middleware, Auth = auth };
         }
     }
 }
@@ -246,6 +276,10 @@ public sealed class WritePodeViewResponseCommand : ResponseCmdlet
     /// <summary><para type="description">Accepted for Pode compatibility; plain HTML views do not use it.</para></summary>
     [Parameter]
     public Hashtable? Data { get; set; }
+
+    /// <summary><para type="description">Accepted for Pode compatibility: flash messages are not built, so there are none to add.</para></summary>
+    [Parameter]
+    public SwitchParameter FlashMessages { get; set; }
 
     /// <inheritdoc/>
     protected override void EndProcessing()

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using PsWebSocket.Interop;
 using PsWebSocket.Runtime;
@@ -174,6 +176,10 @@ public sealed class ClosePodeServerCommand : PodeCmdlet
 ///   <para>A secure WebSocket endpoint with a PKCS#12 certificate.</para>
 /// </example>
 /// <example>
+///   <code>Add-PodeEndpoint -Address localhost -Port 8443 -Protocol Https -SelfSigned</code>
+///   <para>HTTPS for development with a generated self-signed certificate.</para>
+/// </example>
+/// <example>
 ///   <code>Add-PodeEndpoint -Address 127.0.0.1 -Hostname 'chat.example.com' -Port 8091 -Protocol Ws</code>
 ///   <para>Listens on 127.0.0.1; Get-PodeEndpoint reports the Url ws://chat.example.com:8091.</para>
 /// </example>
@@ -220,6 +226,17 @@ public sealed class AddPodeEndpointCommand : PodeCmdlet
     [Parameter(Position = 6)]
     public string? CertificateKey { get; set; }
 
+    /// <summary><para type="description">A certificate object with its private key (ECDSA or RSA), e.g. from
+    /// Get-PfxCertificate or X509Certificate2's loaders, instead of -Certificate.</para></summary>
+    [Parameter(Position = 7)]
+    public X509Certificate2? X509Certificate { get; set; }
+
+    /// <summary><para type="description">Generate a self-signed certificate (ECDSA P-256, valid one year) for the
+    /// endpoint's hostname or address and localhost, 127.0.0.1 and ::1: for development; clients must be told to
+    /// trust it.</para></summary>
+    [Parameter]
+    public SwitchParameter SelfSigned { get; set; }
+
     /// <summary><para type="description">Endpoint name, for -EndpointName on routes (default: a new GUID).</para></summary>
     [Parameter(Position = 13)]
     public string? Name { get; set; }
@@ -254,13 +271,31 @@ public sealed class AddPodeEndpointCommand : PodeCmdlet
         }
         var protocol = Enum.Parse<NativeProtocol>(Protocol, ignoreCase: true);
         var tls = protocol is NativeProtocol.Https or NativeProtocol.Wss;
-        if (tls && string.IsNullOrEmpty(Certificate))
+        var sources = new[] { !string.IsNullOrEmpty(Certificate), X509Certificate is not null, SelfSigned.IsPresent }.Count(given => given);
+        if (sources > 1)
         {
-            Fail("CertificateRequired", ErrorCategory.InvalidArgument, Protocol, $"A {Protocol} endpoint needs -Certificate (a PKCS#12 file, or a PEM file with -CertificateKey).");
+            Fail("CertificateAmbiguous", ErrorCategory.InvalidArgument, Protocol, "Give one of -Certificate, -X509Certificate and -SelfSigned.");
         }
-        if (!tls && !string.IsNullOrEmpty(Certificate))
+        if (tls && sources == 0)
         {
-            Fail("CertificateNotAllowed", ErrorCategory.InvalidArgument, Protocol, $"-Certificate is only allowed for Https and Wss endpoints, not {Protocol}.");
+            Fail("CertificateRequired", ErrorCategory.InvalidArgument, Protocol, $"A {Protocol} endpoint needs -Certificate (a PKCS#12 file, or a PEM file with -CertificateKey), -X509Certificate or -SelfSigned.");
+        }
+        if (!tls && sources > 0)
+        {
+            Fail("CertificateNotAllowed", ErrorCategory.InvalidArgument, Protocol, $"A certificate is only allowed for Https and Wss endpoints, not {Protocol}.");
+        }
+        string? pemCertificate = null, pemKey = null;
+        if (X509Certificate is not null || SelfSigned)
+        {
+            try
+            {
+                using var generated = SelfSigned ? EndpointCertificates.SelfSigned(hostname, address) : null;
+                (pemCertificate, pemKey) = EndpointCertificates.WritePem(generated ?? X509Certificate!, context.CertificateFolder);
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException or IOException)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "CertificateInvalid", ErrorCategory.SecurityError, X509Certificate));
+            }
         }
         var port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : protocol switch
         {
@@ -270,8 +305,8 @@ public sealed class AddPodeEndpointCommand : PodeCmdlet
             _ => 9443,
         };
         string? Resolve(string? path) => string.IsNullOrEmpty(path) ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-        context.Endpoints.Add(new EndpointSpec(Name is { Length: > 0 } ? Name : Guid.NewGuid().ToString(), protocol, address, port, Resolve(Certificate), CertificatePassword,
-            Resolve(CertificateKey), NoAutoUpgradeWebSockets, hostname));
+        context.Endpoints.Add(new EndpointSpec(Name is { Length: > 0 } ? Name : Guid.NewGuid().ToString(), protocol, address, port, pemCertificate ?? Resolve(Certificate), CertificatePassword,
+            pemKey ?? Resolve(CertificateKey), NoAutoUpgradeWebSockets, hostname));
     }
 }
 

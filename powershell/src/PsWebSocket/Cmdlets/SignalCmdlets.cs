@@ -58,7 +58,10 @@ public sealed class ConvertToPodeSignalConnectionCommand : PodeCmdlet
             return; // already upgraded: a no-op, as in Pode
         }
         var scope = Scope switch { "Local" => NativeScope.Local, "Global" => NativeScope.Global, _ => NativeScope.Default };
-        var info = Call(() => NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope), "SignalUpgradeFailed", Name);
+        var auth = webEvent["Auth"] is Hashtable a && LanguagePrimitives.IsTrue(a["IsAuthenticated"])
+            ? new ConnectionAuth(a, SignalAuthTable.IdentityOf(a["User"]), LanguagePrimitives.IsTrue(a["Store"]) ? (webEvent["Session"] as Hashtable)?["Id"] as string : null, Name)
+            : null;
+        var info = Call(() => context.SignalAuth.Upgrade(() => NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope), auth), "SignalUpgradeFailed", Name);
         response.Signal = new PodeSignalConnection(info);
         webEvent["Signal"] = response.Signal;
     }
@@ -106,6 +109,12 @@ public sealed class SendPodeSignalCommand : PodeCmdlet
     [Parameter]
     public string[]? ClientId { get; set; }
 
+    /// <summary><para type="description">Only the connections of these users: the name of the user that
+    /// authenticated the upgrade ($WebEvent.Auth.User itself when a string, else its Username, Name or Id).
+    /// With -Name, only that user's connections of those Names. Not in Pode.</para></summary>
+    [Parameter]
+    public string[]? User { get; set; }
+
     /// <summary><para type="description">JSON depth for non-string data (default 10).</para></summary>
     [Parameter]
     public int Depth { get; set; } = 10;
@@ -139,6 +148,22 @@ public sealed class SendPodeSignalCommand : PodeCmdlet
         }
         var context = Context;
         var payload = data is string s ? s : (data is PSObject { BaseObject: string ps } ? ps : Json.Serialize(data, Depth));
+        if (User is { Length: > 0 })
+        {
+            var bytes = Encoding.UTF8.GetBytes(payload);
+            foreach (var connection in context.SignalAuth.OfUsers(User, Name))
+            {
+                try
+                {
+                    context.Server.SendDirect(connection, bytes, binary: false);
+                }
+                catch (PswsException e) when (e.Status is PswsStatus.UnknownConnection)
+                {
+                    // closed meanwhile
+                }
+            }
+            return;
+        }
         var signalEvent = IgnoreEvent ? null : SignalEvent;
         var webSignal = WebEvent?["Signal"] as PodeSignalConnection;
         // Pode's help for -Mode: Broadcast always broadcasts, Direct always replies, Auto decides.

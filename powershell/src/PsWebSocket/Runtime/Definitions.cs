@@ -7,6 +7,12 @@ namespace PsWebSocket.Runtime;
 /// <summary>An HTTP route (Add-PodeRoute).</summary>
 public sealed record WebRoute(string Method, string Path, ScriptDef Script, string[] EndpointNames)
 {
+    /// <summary>The route's own middleware (Add-PodeRoute -Middleware), run after its authentication.</summary>
+    internal Middleware[] Middleware { get; init; } = [];
+
+    /// <summary>The route's authentication (Add-PodeRoute -Authentication), or null.</summary>
+    internal RouteAuth? Auth { get; init; }
+
     /// <summary>Pode's route record, as $WebEvent.Route.</summary>
     public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
     {
@@ -57,10 +63,11 @@ public sealed record EventRegistration(string Name, string Type, string EventNam
 }
 
 /// <summary>
-/// Event registrations by connection Name (case-insensitive), type, then registration order: one table
-/// for signal connections (Connect, Disconnect) and one for external WebSockets (Disconnected, ...).
+/// Event registrations by Name (case-insensitive), type, then registration order: one table for signal
+/// connections (Connect, Disconnect), one for external WebSockets (Disconnected, ...) and one for
+/// authentication methods (Login, Logout).
 /// </summary>
-/// <param name="connectionKind">What the Names are, for messages ("Signal connection", "WebSocket").</param>
+/// <param name="connectionKind">What the Names are, for messages ("Signal connection", "WebSocket", "authentication method").</param>
 internal sealed class EventTable(string connectionKind)
 {
     private readonly ConcurrentDictionary<string, OrderedDictionary> _byKey = new(StringComparer.OrdinalIgnoreCase);

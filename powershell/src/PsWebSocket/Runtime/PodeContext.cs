@@ -41,6 +41,7 @@ public sealed class PodeContext : IDisposable
         ModulePath = modulePath;
         Server = new NativeServer(new ServerSettings(NativeScope.Global), OnServerEvent);
         Timers = new TimerScheduler(this);
+        SignalAuth = new SignalAuthTable(this);
     }
 
     /// <summary>Threads of the Web and Signals pools (<c>Start-PodeServer -Threads</c>).</summary>
@@ -78,6 +79,18 @@ public sealed class PodeContext : IDisposable
     internal HashSet<string> EnabledPools { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal int WebSocketThreads { get; set; } = 2;
     internal WebSocketClients? Clients { get; set; }
+    internal MiddlewareTable Middleware { get; } = new();
+    internal ConcurrentDictionary<string, AuthMethod> Auths { get; } = new(StringComparer.OrdinalIgnoreCase);
+    internal EventTable AuthEvents { get; } = new("authentication method");
+    internal SessionService? Sessions { get; set; }
+    internal SignalAuthTable SignalAuth { get; }
+
+    /// <summary>
+    /// A private folder for the PEM files of -SelfSigned and -X509Certificate endpoints, made on first use;
+    /// deleted once the engine loaded them (at start) or when the server stops.
+    /// </summary>
+    internal string CertificateFolder => _certificateFolder ??= EndpointCertificates.NewPrivateFolder();
+    private string? _certificateFolder;
 
     /// <summary>Functions and modules the scripts rely on, loaded into every worker runspace.</summary>
     internal List<SessionStateFunctionEntry> Functions { get; } = [];
@@ -166,7 +179,14 @@ public sealed class PodeContext : IDisposable
         _web = NewPool("Web", Threads);
         _signals = NewPool("Signals", Threads);
         _events = NewPool("Events", 1);
-        Bound = Server.Start();
+        try
+        {
+            Bound = Server.Start();
+        }
+        finally
+        {
+            DeleteCertificateFolder();
+        }
         IsRunning = true;
         RunningServers.Add(this);
         WebSocketClients.OnServerStart(this);
@@ -249,7 +269,8 @@ public sealed class PodeContext : IDisposable
     private void PostConnectionEvent(ConnectionInfo connection, string type, DisconnectEvent? disconnect)
     {
         var handlers = SignalEvents.For(connection.Name, type);
-        if (handlers.Length == 0 || _events is null)
+        // a disconnect also forgets the connection's user, after its handlers saw it
+        if ((handlers.Length == 0 && !(disconnect is not null && SignalAuth.Any)) || _events is null)
         {
             return;
         }
@@ -259,12 +280,22 @@ public sealed class PodeContext : IDisposable
         }
     }
 
+    private void DeleteCertificateFolder()
+    {
+        if (_certificateFolder is { } folder && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Stops everything: timers, the native server (graceful), external connections, pools.</summary>
     public void Dispose()
     {
         RunningServers.Remove(this);
+        DeleteCertificateFolder();
         _stop.Cancel();
         Timers.Dispose();
+        Sessions?.Dispose();
         // Let routes that are running (e.g. the one that called Close-PodeServer) send their responses.
         SpinWait.SpinUntil(() => Volatile.Read(ref _webInFlight) == 0, RouteGrace);
         try

@@ -128,6 +128,7 @@ internal static class SignalHandling
             ["ClientId"] = s.Connection.ClientId,
             ["ContextId"] = s.Connection.Id.ToString(),
             ["Signal"] = sender,
+            ["Auth"] = ctx.SignalAuth.Of(s.Connection.Id)?.Auth ?? new Hashtable(StringComparer.OrdinalIgnoreCase),
             ["Metadata"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
         };
         worker.Invoke(route.Script, [new("SignalEvent", signalEvent)], out _);
@@ -136,9 +137,11 @@ internal static class SignalHandling
     public static void RunConnectionEvent(PodeContext ctx, Worker worker, EventRegistration[] handlers, ConnectionInfo connection, string type, DisconnectEvent? disconnect)
     {
         var signal = new PodeSignalConnection(connection);
+        var auth = (disconnect is null ? ctx.SignalAuth.Of(connection.Id) : ctx.SignalAuth.Forget(connection.Id))?.Auth;
         foreach (var handler in handlers)
         {
             var snapshot = signal.ToHashtable(closed: disconnect is not null);
+            snapshot["Auth"] = auth ?? new Hashtable(StringComparer.OrdinalIgnoreCase);
             if (disconnect is not null)
             {
                 snapshot["CloseCode"] = disconnect.Code;

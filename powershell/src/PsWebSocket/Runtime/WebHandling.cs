@@ -170,8 +170,10 @@ internal static class WebHandling
                 ["Metadata"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
                 ["Cookies"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
                 ["Signal"] = info.Signal is null ? null : new PodeSignalConnection(info.Signal),
+                ["Auth"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
+                ["Session"] = null,
             };
-            var ok = worker.Invoke(route.Script, [new("WebEvent", webEvent)], out _);
+            var ok = RequestPipeline.Run(new RequestContext(ctx, worker, route, webEvent, podeRequest, response));
             try
             {
                 response.Send(ok);
