@@ -8,11 +8,24 @@ $ErrorActionPreference = 'Stop'
 
 $script:DefaultTimeout = [timespan]::FromSeconds(20)
 
-<# A TCP port that is free on 127.0.0.1 now. #>
+<#
+    A TCP port that is free on 127.0.0.1 now, from 20000-32767: below Linux's ephemeral range
+    (32768-60999), so the outgoing connections of other tests cannot take it before the server binds.
+#>
 function Get-FreeTcpPort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+    while ($true) {
+        $port = Get-Random -Minimum 20000 -Maximum 32768
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
+        try {
+            $listener.Start()
+            return $port
+        }
+        catch [System.Net.Sockets.SocketException] {
+        }
+        finally {
+            $listener.Stop()
+        }
+    }
 }
 
 <#

@@ -53,9 +53,24 @@ public sealed class PodeServerHost : IAsyncDisposable
     /// <summary>A free TCP port on 127.0.0.1.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Below Linux's ephemeral range (32768-60999): other tests' outgoing connections cannot take it before the server binds.
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_768);
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        }
     }
 
     /// <summary>Starts the script and waits until its server accepts connections on <c>$port</c>.</summary>
