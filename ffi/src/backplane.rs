@@ -48,19 +48,21 @@ fn size(value: u64, what: &str) -> Result<usize, Failure> {
 /// `out` must be valid for a write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn psws_backplane_config_default(out: *mut psws_backplane_config) -> psws_status {
-    let d = BackplaneConfig::new("");
-    let view = psws_backplane_config {
-        url: psws_str::borrow(""),
-        channel_prefix: psws_str::borrow("psws"),
-        outbox_messages: d.outbox_messages as u64,
-        outbox_bytes: d.outbox_bytes as u64,
-        stream_length: d.stream_length as u64,
-        presence_ttl_ms: ms(d.presence_ttl),
-        reconnect_min_ms: ms(d.reconnect_min),
-        reconnect_max_ms: ms(d.reconnect_max),
-    };
-    // SAFETY: valid per the caller.
-    boundary(|| unsafe { write(out, view, "out") })
+    boundary(|| {
+        let d = BackplaneConfig::new("");
+        let view = psws_backplane_config {
+            url: psws_str::borrow(""),
+            channel_prefix: psws_str::borrow("psws"),
+            outbox_messages: d.outbox_messages as u64,
+            outbox_bytes: d.outbox_bytes as u64,
+            stream_length: d.stream_length as u64,
+            presence_ttl_ms: ms(d.presence_ttl),
+            reconnect_min_ms: ms(d.reconnect_min),
+            reconnect_max_ms: ms(d.reconnect_max),
+        };
+        // SAFETY: valid per the caller.
+        unsafe { write(out, view, "out") }
+    })
 }
 
 /// Joins the server to other nodes through Redis (before start; replaces an earlier

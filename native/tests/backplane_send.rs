@@ -127,7 +127,7 @@ async fn broadcast_levels_and_signed_ids_hold_on_the_receiving_node() {
     let published = status(&a).published;
     assert!(a.server.send(&strings(&["Chat"]), &strings(&["users"]), &[], "refused".to_string()).is_err());
     // The signed id, as B issued it, addresses b1 from A.
-    a.server.send(&strings(&["Chat"]), &[], &[b1_id.clone()], "signed".to_string()).unwrap();
+    a.server.send(&strings(&["Chat"]), &[], std::slice::from_ref(&b1_id), "signed".to_string()).unwrap();
     assert_eq!(recv_text(&mut b1).await, "signed");
     assert_eq!(status(&a).published, published + 1);
     assert!(quiet_for(&mut a1, QUIET).await);

@@ -232,7 +232,7 @@ impl RedisBackplane {
         match seen.check(&from, seq) {
             Verdict::Duplicate => return,
             Verdict::DeliverAfterGap { missed } => {
-                tracing::warn!(from = %from, missed, "backplane: broadcasts of another node were trimmed from the stream before this node read them")
+                tracing::warn!(from = %from, missed, "backplane: broadcasts of another node never reached this node (dropped from its full outbox, or trimmed from the stream before this node read them)")
             }
             Verdict::Deliver => {}
         }

@@ -55,7 +55,8 @@ pub(super) fn decode(body: &str) -> Option<(Broadcast, u64)> {
 pub(super) enum Verdict {
     /// New and next in line.
     Deliver,
-    /// New, but `missed` entries of that node never arrived (trimmed away).
+    /// New, but `missed` entries of that node never arrived (dropped from its outbox
+    /// or trimmed from the stream).
     DeliverAfterGap { missed: u64 },
     /// Already delivered (a retried publish).
     Duplicate,

@@ -51,8 +51,10 @@ public class BackplaneTests
         Assert.Equal("me", await onA.ReceiveAsync());
         Assert.True(await onB.QuietForAsync(TimeSpan.FromMilliseconds(400)), "a direct reply stays on its node");
 
-        await SignalKit.WaitUntilAsync(async () => (await a.EvalAsync("Get-PodeSignalClientIdList -Name '/chat'")).Success().Strings.Length == 2, "A to list B's client");
-        Assert.Equal(2, (await b.EvalAsync("Get-PodeSignalClientIdList -Name '/chat'")).Success().Strings.Length);
+        foreach (var (node, other) in new[] { (a, "B"), (b, "A") })
+        {
+            await SignalKit.WaitUntilAsync(async () => (await node.EvalAsync("Get-PodeSignalClientIdList -Name '/chat'")).Success().Strings.Length == 2, $"the other node to list {other}'s client");
+        }
 
         var keys = (await a.EvalAsync("(Get-PodeSignalBackplane).Keys")).Success().Strings.Order(StringComparer.Ordinal);
         Assert.Equal(["Connected", "Dropped", "LagMs", "OutboxDepth", "Published", "Received"], keys);
