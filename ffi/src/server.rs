@@ -11,6 +11,7 @@ use crate::boundary::boundary;
 use crate::callback::CallbackSlot;
 use crate::events::{EventFn, deliver, psws_event_callback};
 use crate::handles::{self, opaque_handle};
+use crate::list::psws_list;
 use crate::status::{Failure, psws_status};
 use crate::strings::{psws_str, require_out, write, write_optional};
 use crate::types::{invalid_enum, protocol_arg, psws_protocol, psws_scope, scope_arg};
@@ -351,5 +352,19 @@ pub unsafe extern "C" fn psws_server_metrics(server: *const psws_server, out: *m
         };
         // SAFETY: valid per the caller.
         unsafe { write(out, view, "out") }
+    })
+}
+
+/// The server's counters and gauges in Prometheus' text exposition format 0.0.4, as a
+/// list holding one string (psws_list_get(list, 0, ...)); free it with psws_list_free.
+///
+/// # Safety
+/// `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn psws_server_metrics_text(server: *const psws_server, out: *mut *mut psws_list) -> psws_status {
+    boundary(|| {
+        let text = handles::get(server)?.server.metrics_text();
+        // SAFETY: valid per the caller.
+        unsafe { crate::list::hand_out(vec![text], out) }
     })
 }
