@@ -837,7 +837,7 @@ typedef struct psws_server_config {
    */
   uint32_t default_scope;
   /**
-   * Read buffer per connection in bytes (default 4096).
+   * Read buffer per connection in bytes (default 512).
    */
   uint64_t read_buffer_size;
 } psws_server_config;

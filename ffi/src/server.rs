@@ -66,7 +66,7 @@ pub struct psws_server_config {
     pub slow_reader: u32,
     /// A psws_scope value, LOCAL or GLOBAL (default GLOBAL).
     pub default_scope: u32,
-    /// Read buffer per connection in bytes (default 4096).
+    /// Read buffer per connection in bytes (default 512).
     pub read_buffer_size: u64,
 }
 

@@ -140,6 +140,8 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     I: Inbound,
 {
+    /// What only a busy or closing connection needs (a batch being written, a ping, a
+    /// close handshake) is boxed, so that an idle connection's task stays small.
     async fn run(mut self) -> Ending {
         let t = self.timings;
         let mut batch = VecDeque::new();
@@ -155,10 +157,8 @@ where
             self.queue.drain_into(&mut batch);
             if !batch.is_empty() {
                 let written = {
-                    let write = write_batch(self.ws, &mut batch, &mut out);
-                    tokio::pin!(write);
-                    let closing = close_deadline(self.queue, t.close_timeout);
-                    tokio::pin!(closing);
+                    let mut write = Box::pin(write_batch(self.ws, &mut batch, &mut out));
+                    let mut closing = Box::pin(close_deadline(self.queue, t.close_timeout));
                     loop {
                         tokio::select! {
                             biased;
@@ -186,7 +186,7 @@ where
                 batch.clear();
                 match written {
                     Ok(Written::Sent) => continue,
-                    Ok(Written::Close(code, reason, cause)) => return self.close(code, reason, cause).await,
+                    Ok(Written::Close(code, reason, cause)) => return Box::pin(self.close(code, reason, cause)).await,
                     Err(e) => return Ending::new(1006, format!("write failed: {e}"), Cause::PeerGone),
                 }
             }
@@ -203,9 +203,9 @@ where
                     match inbound {
                         Some(Ok(Message::Text(text))) => self.inbound.text(text),
                         Some(Ok(Message::Binary(data))) => self.inbound.binary(data),
-                        Some(Ok(Message::Close(frame))) => return self.closed_by_peer(frame).await,
+                        Some(Ok(Message::Close(frame))) => return Box::pin(self.closed_by_peer(frame)).await,
                         Some(Ok(_)) => {}
-                        Some(Err(e)) => return self.failed(e).await,
+                        Some(Err(e)) => return Box::pin(self.failed(e)).await,
                         None => return Ending::new(1006, "the connection was dropped without a Close frame", Cause::PeerGone),
                     }
                 }
@@ -223,7 +223,7 @@ where
                         // take the ping by then is as dead as one that does not answer.
                         pinged = true;
                         pong_due = Instant::now() + t.pong_timeout;
-                        match tokio::time::timeout_at(pong_due.into(), self.ws.send(Message::Ping(Bytes::new()))).await {
+                        match Box::pin(tokio::time::timeout_at(pong_due.into(), self.ws.send(Message::Ping(Bytes::new())))).await {
                             Ok(Ok(())) => {}
                             Ok(Err(_)) => return Ending::new(1006, "the keep-alive ping could not be sent", Cause::PeerGone),
                             Err(_) => return Ending::new(1006, "no answer to the keep-alive ping", Cause::PongTimeout),
