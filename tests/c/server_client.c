@@ -166,7 +166,7 @@ static int start(fixture *f) {
   TRY(psws_server_config_default(&config));
   EXPECT(config.max_message_size == 16u * 1024 * 1024, "default max_message_size %llu",
          (unsigned long long)config.max_message_size);
-  EXPECT(config.read_buffer_size == 4096, "default read_buffer_size %llu",
+  EXPECT(config.read_buffer_size == 512, "default read_buffer_size %llu",
          (unsigned long long)config.read_buffer_size);
   EXPECT(config.default_scope == PSWS_SCOPE_GLOBAL, "default scope %u", config.default_scope);
   TRY(psws_server_new(&config, &f->server));
