@@ -1016,7 +1016,7 @@ typedef struct psws_metrics {
    */
   uint64_t bytes_out;
   /**
-   * Messages dropped and connections closed as slow readers.
+   * Messages dropped from send queues (drop-oldest, or a slow reader's queue at 1008).
    */
   uint64_t queue_drops;
   /**

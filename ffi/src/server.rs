@@ -326,7 +326,7 @@ pub struct psws_metrics {
     pub bytes_in: u64,
     /// Payload bytes queued to clients.
     pub bytes_out: u64,
-    /// Messages dropped and connections closed as slow readers.
+    /// Messages dropped from send queues (drop-oldest, or a slow reader's queue at 1008).
     pub queue_drops: u64,
     /// HTTP requests received.
     pub http_requests: u64,
