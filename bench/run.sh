@@ -30,7 +30,7 @@ BUILTIN_PEERS=(tt-tuned tt-naive node-ws)
 # ----------------------------------------------------------------- settings --
 # Every setting has an environment default (BENCH_*) and a flag; flags win.
 # Empty means "not given": --quick fills those with its smaller values.
-REGIMES="${BENCH_REGIMES:-}"          # "N:SIZE:WINDOW,..." (default 1000:128:64,1000:128:32,1000:128:1)
+REGIMES="${BENCH_REGIMES:-}"          # "N:SIZE:WINDOW[:RATE],..." (default 1000:128:64,1000:128:32,1000:128:1,1000:128:1000:500)
 WARMUP="${BENCH_WARMUP:-}"            # seconds (default 1)
 MEASURE="${BENCH_MEASURE:-}"          # seconds (default 6)
 RUNS="${BENCH_RUNS:-}"                # repetitions, median reported (default 1)
@@ -69,7 +69,8 @@ Options (environment default in brackets):
   --peers LIST         built-in peers to include besides --server entries, comma-separated,
                        or "none" [BENCH_PEERS=tt-tuned,tt-naive,node-ws]
   --ref NAME           reference server of the ratio columns [BENCH_REF=tt-tuned]
-  --regimes LIST       N:SIZE:WINDOW,... [BENCH_REGIMES=1000:128:64,1000:128:32,1000:128:1]
+  --regimes LIST       N:SIZE:WINDOW[:RATE],... (RATE: open loop, messages/s)
+                       [BENCH_REGIMES=1000:128:64,1000:128:32,1000:128:1,1000:128:1000:500]
   --warmup S           warm-up seconds [BENCH_WARMUP=1]
   --measure S          measurement seconds [BENCH_MEASURE=6]
   --runs K             repetitions, interleaved round-robin; median reported [BENCH_RUNS=1]
@@ -311,13 +312,13 @@ parse_args() {
     if ((QUICK)); then
         : "${WARMUP:=0.5}" "${MEASURE:=2}" "${RUNS:=1}" "${IDLE_N:=2000}" "${IDLE_SETTLE:=1}" "${PAUSE:=0.3}"
     fi
-    : "${REGIMES:=1000:128:64,1000:128:32,1000:128:1}" "${WARMUP:=1}" "${MEASURE:=6}" "${RUNS:=1}"
+    : "${REGIMES:=1000:128:64,1000:128:32,1000:128:1,1000:128:1000:500}" "${WARMUP:=1}" "${MEASURE:=6}" "${RUNS:=1}"
     : "${IDLE_N:=10000}" "${IDLE_SETTLE:=3}" "${PAUSE:=1}"
     [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
     local r
     IFS=',' read -r -a REGIME_LIST <<<"$REGIMES"
     for r in "${REGIME_LIST[@]}"; do
-        [[ $r =~ ^[1-9][0-9]*:([0-9]+):[1-9][0-9]*$ ]] || die "bad regime '$r' (want N:SIZE:WINDOW, all > 0)"
+        [[ $r =~ ^[1-9][0-9]*:([0-9]+):[1-9][0-9]*(:[1-9][0-9]*)?$ ]] || die "bad regime '$r' (want N:SIZE:WINDOW[:RATE], all > 0)"
         ((BASH_REMATCH[1] >= 16)) || die "regime '$r': size must be >= 16 (16-hex-digit timestamp)"
     done
 }
@@ -423,21 +424,26 @@ record() { # KEY-DESCRIPTION LINE
     if [[ $2 == FAIL* ]]; then FAILED=1; log "  -> $2"; fi
 }
 
+# regime_label N SIZE WINDOW [RATE] -> "N=1000 S=128 W=64" (", R=500/s" for an open loop)
+regime_label() {
+    echo "N=$1 S=$2 W=$3${4:+ R=$4/s}"
+}
+
 run_all() {
-    local run ri name n size win res tag summary pathargs a prev
+    local run ri name n size win rate res tag summary pathargs a prev
     for ((run = 1; run <= RUNS; run++)); do
         for ri in "${!REGIME_LIST[@]}"; do
-            IFS=: read -r n size win <<<"${REGIME_LIST[$ri]}"
+            IFS=: read -r n size win rate <<<"${REGIME_LIST[$ri]}"
             for name in "${NAMES[@]}"; do
                 pause_between
-                log "run $run/$RUNS  N=$n S=$size W=$win  $name"
+                log "run $run/$RUNS  $(regime_label "$n" "$size" "$win" "$rate")  $name"
                 tag="r${run}-g${ri}-${name}"
                 # shellcheck disable=SC2086  # the extra args are split on purpose
                 measure bench "$name" "$tag" --n "$n" --size "$size" --window "$win" \
-                    --warmup "$WARMUP" --measure "$MEASURE" $LOADGEN_ARGS ${LGARGS[$name]}
+                    --warmup "$WARMUP" --measure "$MEASURE" ${rate:+--rate "$rate"} $LOADGEN_ARGS ${LGARGS[$name]}
                 res=$RES
                 BENCH["$ri|$name|$run"]=$res
-                record "run=$run regime=$n:$size:$win server=$name background_cpu_pct=$BG_PCT" "$res"
+                record "run=$run regime=${REGIME_LIST[$ri]} server=$name background_cpu_pct=$BG_PCT" "$res"
                 if [[ $res == RESULT* ]]; then
                     summary="$(fmt_rate "$(kv "$res" deliveries_per_s)")/s p50 $(fmt_ms "$(kv "$res" p50_us)") ms, server CPU $(kv "$res" server_cpu_pct) %, other CPU $(other_cpu "$res") %, missing $(kv "$res" missing)"
                     log "  -> $summary"
@@ -548,7 +554,7 @@ row_notes() { # REGIME_INDEX NAME DELIV PUBXN MISSING CPU1 SERVER_CPU
 }
 
 report() {
-    local ri n size win name d kib ref_kib px miss cpu1 scpu reason
+    local ri n size win rate label name d kib ref_kib px miss cpu1 scpu reason
     echo "# Broadcast fan-out benchmark, $(date '+%Y-%m-%d %H:%M')$( ((QUICK)) && echo ' (QUICK smoke run: not for comparison)')"
     echo
     echo "Median of $RUNS run(s) per cell (fresh server process per measurement, servers interleaved round-robin)."
@@ -572,13 +578,14 @@ report() {
     echo "| regime | server | deliveries/s | vs $REF | p50 ms | p99 ms | server CPU % | loadgen CPU % | other CPU % | KiB/idle conn | notes |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for ri in "${!REGIME_LIST[@]}"; do
-        IFS=: read -r n size win <<<"${REGIME_LIST[$ri]}"
+        IFS=: read -r n size win rate <<<"${REGIME_LIST[$ri]}"
+        label=$(regime_label "$n" "$size" "$win" "$rate")
         for name in "${NAMES[@]}"; do
             kib=$(idle_median "$name" kib_per_conn)
             d=$(bench_median "$ri" "$name" deliveries_per_s)
             if [[ $d == NA ]]; then
                 reason=$(bench_fail "$ri" "$name")
-                printf '| N=%s S=%s W=%s | %s | FAIL | - | - | - | - | - | - | %s | %s |\n' "$n" "$size" "$win" "$name" \
+                printf '| %s | %s | FAIL | - | - | - | - | - | - | %s | %s |\n' "$label" "$name" \
                     "$(fmt_num "$kib" 1)" "${reason//|//}"
                 continue
             fi
@@ -586,7 +593,7 @@ report() {
             miss=$(bench_median "$ri" "$name" missing)
             cpu1=$(bench_median "$ri" "$name" cpu1_busy_pct)
             scpu=$(bench_median "$ri" "$name" server_cpu_pct)
-            printf '| N=%s S=%s W=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$size" "$win" "$name" \
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$name" \
                 "$(fmt_rate "$d")" "$(ratio "$(paired_ratio "$ri" "$name")" 1)" \
                 "$(fmt_ms "$(bench_median "$ri" "$name" p50_us)")" "$(fmt_ms "$(bench_median "$ri" "$name" p99_us)")" \
                 "$(fmt_num "$scpu" 1)" \

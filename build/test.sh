@@ -10,6 +10,8 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/build/env.sh"
 psws_require_packages valgrind chromium redis-server || exit 1
+# The metrics tests parse /metrics with the Prometheus project's own parser.
+psws_require_python_module prometheus_client python3-prometheus-client || exit 1
 cd "$root"
 logs="$root/target/test-logs"
 mkdir -p "$logs"

@@ -910,7 +910,7 @@ typedef struct psws_server_config {
    */
   uint32_t default_scope;
   /**
-   * Read buffer per connection in bytes (default 4096).
+   * Read buffer per connection in bytes (default 512).
    */
   uint64_t read_buffer_size;
 } psws_server_config;
@@ -1089,7 +1089,7 @@ typedef struct psws_metrics {
    */
   uint64_t bytes_out;
   /**
-   * Messages dropped and connections closed as slow readers.
+   * Messages dropped from send queues (drop-oldest, or a slow reader's queue at 1008).
    */
   uint64_t queue_drops;
   /**
@@ -1370,6 +1370,16 @@ psws_status psws_server_remove_static(const struct psws_server *server,
                                       bool *out_removed);
 
 /**
+ * Makes the engine answer `GET path` itself, on the endpoint named `endpoint` (or on
+ * every endpoint when it is empty), with the server's counters in Prometheus' text
+ * format (psws_server_metrics_text); no REQUEST event is raised for it. A second
+ * metrics route for the same path and endpoint is ROUTE.
+ */
+psws_status psws_server_add_metrics_route(const struct psws_server *server,
+                                          struct psws_str path,
+                                          struct psws_str endpoint);
+
+/**
  * Registers a signal route: messages from connections whose URL path matches (`*`
  * wildcards), optionally only via the named endpoints, arrive as SIGNAL events
  * instead of being re-broadcast. Writes the route id.
@@ -1474,6 +1484,15 @@ psws_status psws_server_free(struct psws_server *server);
  * `out` must be valid for a write.
  */
 psws_status psws_server_metrics(const struct psws_server *server, struct psws_metrics *out);
+
+/**
+ * The server's counters and gauges in Prometheus' text exposition format 0.0.4, as a
+ * list holding one string (psws_list_get(list, 0, ...)); free it with psws_list_free.
+ *
+ * # Safety
+ * `out` must be valid for a write.
+ */
+psws_status psws_server_metrics_text(const struct psws_server *server, struct psws_list **out);
 
 /**
  * Sends UTF-8 text to the Global connections of `names` (every Name when none),

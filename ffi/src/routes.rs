@@ -83,6 +83,21 @@ pub unsafe extern "C" fn psws_server_remove_static(server: *const psws_server, p
     })
 }
 
+/// Makes the engine answer `GET path` itself, on the endpoint named `endpoint` (or on
+/// every endpoint when it is empty), with the server's counters in Prometheus' text
+/// format (psws_server_metrics_text); no REQUEST event is raised for it. A second
+/// metrics route for the same path and endpoint is ROUTE.
+#[unsafe(no_mangle)]
+pub extern "C" fn psws_server_add_metrics_route(server: *const psws_server, path: psws_str, endpoint: psws_str) -> psws_status {
+    boundary(|| {
+        let server = handles::get(server)?;
+        // SAFETY: caller strings.
+        let (path, endpoint) = unsafe { (path.read("path")?, endpoint.read_opt("endpoint")?) };
+        server.server.add_metrics_route(path, endpoint)?;
+        Ok(())
+    })
+}
+
 /// Registers a signal route: messages from connections whose URL path matches (`*`
 /// wildcards), optionally only via the named endpoints, arrive as SIGNAL events
 /// instead of being re-broadcast. Writes the route id.

@@ -11,6 +11,7 @@ use crate::boundary::boundary;
 use crate::callback::CallbackSlot;
 use crate::events::{EventFn, deliver, psws_event_callback};
 use crate::handles::{self, opaque_handle};
+use crate::list::psws_list;
 use crate::status::{Failure, psws_status};
 use crate::strings::{psws_str, require_out, write, write_optional};
 use crate::types::{invalid_enum, protocol_arg, psws_protocol, psws_scope, scope_arg};
@@ -65,7 +66,7 @@ pub struct psws_server_config {
     pub slow_reader: u32,
     /// A psws_scope value, LOCAL or GLOBAL (default GLOBAL).
     pub default_scope: u32,
-    /// Read buffer per connection in bytes (default 4096).
+    /// Read buffer per connection in bytes (default 512).
     pub read_buffer_size: u64,
 }
 
@@ -325,7 +326,7 @@ pub struct psws_metrics {
     pub bytes_in: u64,
     /// Payload bytes queued to clients.
     pub bytes_out: u64,
-    /// Messages dropped and connections closed as slow readers.
+    /// Messages dropped from send queues (drop-oldest, or a slow reader's queue at 1008).
     pub queue_drops: u64,
     /// HTTP requests received.
     pub http_requests: u64,
@@ -351,5 +352,19 @@ pub unsafe extern "C" fn psws_server_metrics(server: *const psws_server, out: *m
         };
         // SAFETY: valid per the caller.
         unsafe { write(out, view, "out") }
+    })
+}
+
+/// The server's counters and gauges in Prometheus' text exposition format 0.0.4, as a
+/// list holding one string (psws_list_get(list, 0, ...)); free it with psws_list_free.
+///
+/// # Safety
+/// `out` must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn psws_server_metrics_text(server: *const psws_server, out: *mut *mut psws_list) -> psws_status {
+    boundary(|| {
+        let text = handles::get(server)?.server.metrics_text();
+        // SAFETY: valid per the caller.
+        unsafe { crate::list::hand_out(vec![text], out) }
     })
 }

@@ -52,8 +52,11 @@ pub struct ServerConfig {
     pub slow_reader: SlowReaderPolicy,
     /// Scope of upgrades that do not name one. Default Global (as Pode).
     pub default_scope: Scope,
-    /// tungstenite's read buffer per connection. Default 4 KiB: the 128 KiB default is
-    /// zero-filled on every read and costs ~135 KiB per idle connection.
+    /// tungstenite's read buffer per connection, allocated at the upgrade, and the most
+    /// one read takes from the socket. Default 512 B: every idle connection holds it
+    /// (tungstenite's 128 KiB default costs ~135 KiB per idle connection and is
+    /// zero-filled on every read); a larger message grows the buffer while it arrives,
+    /// but is read 512 B at a time, so raise it for peers that send large messages fast.
     pub read_buffer_size: usize,
 }
 
@@ -70,7 +73,7 @@ impl Default for ServerConfig {
             send_queue_bytes: 16 << 20,
             slow_reader: SlowReaderPolicy::Close,
             default_scope: Scope::Global,
-            read_buffer_size: 4 << 10,
+            read_buffer_size: 512,
         }
     }
 }

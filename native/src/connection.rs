@@ -208,7 +208,9 @@ impl Inbound for ToSignals<'_> {
 }
 
 /// Runs a connection until it closes, then reports how it ended to `signals`.
-pub(crate) async fn run<S>(conn: Arc<Connection>, mut ws: WebSocketStream<S>, signals: Arc<Signals>)
+/// The socket is borrowed, not moved in: a moved socket would be held twice by the
+/// caller's task (its own slot and this future's), on every idle connection.
+pub(crate) async fn run<S>(conn: Arc<Connection>, ws: &mut WebSocketStream<S>, signals: Arc<Signals>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -220,7 +222,7 @@ where
         close_timeout: config.close_timeout,
         max_message_size: config.max_message_size,
     };
-    let ending = pump::run(&mut ws, &conn.queue, &ToSignals { conn: &conn, signals: &signals }, timings).await;
+    let ending = pump::run(ws, &conn.queue, &ToSignals { conn: &conn, signals: &signals }, timings).await;
     conn.queue.shut();
     signals.on_disconnected(&conn, ending);
 }

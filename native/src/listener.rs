@@ -213,12 +213,22 @@ impl Peer {
             let config = Some(websocket_config(signals.config()));
             match upgraded.downcast::<TokioIo<S>>() {
                 Ok(parts) => {
-                    let ws = WebSocketStream::from_partially_read(parts.io.into_inner(), parts.read_buf.to_vec(), Role::Server, config).await;
-                    connection::run(conn, ws, signals).await
+                    // What hyper read past the request shares hyper's whole read buffer
+                    // (8 KiB): copy it and let the buffer go now, or every connection
+                    // keeps it for its life.
+                    let leftover = parts.read_buf.to_vec();
+                    drop(parts.read_buf);
+                    let mut ws = WebSocketStream::from_partially_read(parts.io.into_inner(), leftover, Role::Server, config).await;
+                    connection::run(conn, &mut ws, signals).await
                 }
+                // Through hyper's wrapper, boxed: the task of every connection is as
+                // large as its largest branch.
                 Err(upgraded) => {
-                    let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, config).await;
-                    connection::run(conn, ws, signals).await
+                    Box::pin(async move {
+                        let mut ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, config).await;
+                        connection::run(conn, &mut ws, signals).await
+                    })
+                    .await
                 }
             }
         });

@@ -50,17 +50,64 @@ pub(crate) enum Side {
     Peer,
 }
 
+/// Why a connection ended: the reason label of the closed-connections counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The peer sent a Close frame.
+    PeerClosed,
+    /// The peer went away without a Close frame (reset, end of stream, failed write).
+    PeerGone,
+    /// The peer answered no keep-alive ping, or took nothing while a write was blocked.
+    PongTimeout,
+    /// Its send queue overflowed under the close policy (1008).
+    SlowReader,
+    /// It sent a message over the size limit (1009).
+    TooBig,
+    /// It broke the protocol (1002, 1007).
+    ProtocolError,
+    /// This process closed it: a close call, a replacement, the end of a Local scope,
+    /// shutdown.
+    ClosedHere,
+}
+
+impl Cause {
+    /// Every cause, in the order the counters keep them.
+    pub(crate) const ALL: [Cause; 7] =
+        [Cause::PeerClosed, Cause::PeerGone, Cause::PongTimeout, Cause::SlowReader, Cause::TooBig, Cause::ProtocolError, Cause::ClosedHere];
+
+    /// Which end ended the connection.
+    pub(crate) fn side(self) -> Side {
+        match self {
+            Cause::PeerClosed | Cause::PeerGone => Side::Peer,
+            _ => Side::Local,
+        }
+    }
+
+    /// The Prometheus label value.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Cause::PeerClosed => "peer_closed",
+            Cause::PeerGone => "peer_gone",
+            Cause::PongTimeout => "pong_timeout",
+            Cause::SlowReader => "slow_reader",
+            Cause::TooBig => "too_big",
+            Cause::ProtocolError => "protocol_error",
+            Cause::ClosedHere => "server",
+        }
+    }
+}
+
 /// How a connection ended.
 #[derive(Debug, Clone)]
 pub(crate) struct Ending {
     pub code: u16,
     pub reason: String,
-    pub side: Side,
+    pub cause: Cause,
 }
 
 impl Ending {
-    pub(crate) fn new(code: u16, reason: impl Into<String>, side: Side) -> Self {
-        Self { code, reason: reason.into(), side }
+    pub(crate) fn new(code: u16, reason: impl Into<String>, cause: Cause) -> Self {
+        Self { code, reason: reason.into(), cause }
     }
 }
 
@@ -69,7 +116,7 @@ enum Written {
     /// Everything was sent.
     Sent,
     /// A Close was reached: start the close handshake with this code and reason.
-    Close(u16, String),
+    Close(u16, String, Cause),
 }
 
 /// Runs the socket until it closes and says how it ended.
@@ -93,6 +140,8 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     I: Inbound,
 {
+    /// What only a busy or closing connection needs (a batch being written, a ping, a
+    /// close handshake) is boxed, so that an idle connection's task stays small.
     async fn run(mut self) -> Ending {
         let t = self.timings;
         let mut batch = VecDeque::new();
@@ -108,28 +157,26 @@ where
             self.queue.drain_into(&mut batch);
             if !batch.is_empty() {
                 let written = {
-                    let write = write_batch(self.ws, &mut batch, &mut out);
-                    tokio::pin!(write);
-                    let closing = close_deadline(self.queue, t.close_timeout);
-                    tokio::pin!(closing);
+                    let mut write = Box::pin(write_batch(self.ws, &mut batch, &mut out));
+                    let mut closing = Box::pin(close_deadline(self.queue, t.close_timeout));
                     loop {
                         tokio::select! {
                             biased;
                             written = &mut write => break written,
                             () = self.queue.aborted() => {
-                                return Ending::new(1008, "send queue full: the peer reads too slowly", Side::Local);
+                                return Ending::new(1008, "send queue full: the peer reads too slowly", Cause::SlowReader);
                             }
                             // A close was asked for, but the Close frame waits behind data
                             // the peer does not take: drop the connection instead.
                             () = &mut closing => {
-                                return Ending::new(1006, "closed without a Close frame: the peer stopped reading", Side::Local);
+                                return Ending::new(1006, "closed without a Close frame: the peer stopped reading", Cause::ClosedHere);
                             }
                             // The write is blocked, so no ping can reach the peer: give it
                             // the time an unanswered ping gets to send anything at all.
                             () = &mut keepalive => {
                                 let due = if pinged { pong_due } else { last_inbound + t.ping_interval + t.pong_timeout };
                                 if Instant::now() >= due {
-                                    return Ending::new(1006, "the peer stopped reading and sent nothing", Side::Local);
+                                    return Ending::new(1006, "the peer stopped reading and sent nothing", Cause::PongTimeout);
                                 }
                                 keepalive.as_mut().reset(due.into());
                             }
@@ -139,8 +186,8 @@ where
                 batch.clear();
                 match written {
                     Ok(Written::Sent) => continue,
-                    Ok(Written::Close(code, reason)) => return self.close(code, reason).await,
-                    Err(e) => return Ending::new(1006, format!("write failed: {e}"), Side::Peer),
+                    Ok(Written::Close(code, reason, cause)) => return Box::pin(self.close(code, reason, cause)).await,
+                    Err(e) => return Ending::new(1006, format!("write failed: {e}"), Cause::PeerGone),
                 }
             }
             tokio::select! {
@@ -156,15 +203,15 @@ where
                     match inbound {
                         Some(Ok(Message::Text(text))) => self.inbound.text(text),
                         Some(Ok(Message::Binary(data))) => self.inbound.binary(data),
-                        Some(Ok(Message::Close(frame))) => return self.closed_by_peer(frame).await,
+                        Some(Ok(Message::Close(frame))) => return Box::pin(self.closed_by_peer(frame)).await,
                         Some(Ok(_)) => {}
-                        Some(Err(e)) => return self.failed(e).await,
-                        None => return Ending::new(1006, "the connection was dropped without a Close frame", Side::Peer),
+                        Some(Err(e)) => return Box::pin(self.failed(e)).await,
+                        None => return Ending::new(1006, "the connection was dropped without a Close frame", Cause::PeerGone),
                     }
                 }
                 () = &mut keepalive => {
                     if pinged && Instant::now() >= pong_due {
-                        return Ending::new(1006, "no answer to the keep-alive ping", Side::Local);
+                        return Ending::new(1006, "no answer to the keep-alive ping", Cause::PongTimeout);
                     }
                     let next = if pinged {
                         pong_due
@@ -176,10 +223,10 @@ where
                         // take the ping by then is as dead as one that does not answer.
                         pinged = true;
                         pong_due = Instant::now() + t.pong_timeout;
-                        match tokio::time::timeout_at(pong_due.into(), self.ws.send(Message::Ping(Bytes::new()))).await {
+                        match Box::pin(tokio::time::timeout_at(pong_due.into(), self.ws.send(Message::Ping(Bytes::new())))).await {
                             Ok(Ok(())) => {}
-                            Ok(Err(_)) => return Ending::new(1006, "the keep-alive ping could not be sent", Side::Peer),
-                            Err(_) => return Ending::new(1006, "no answer to the keep-alive ping", Side::Local),
+                            Ok(Err(_)) => return Ending::new(1006, "the keep-alive ping could not be sent", Cause::PeerGone),
+                            Err(_) => return Ending::new(1006, "no answer to the keep-alive ping", Cause::PongTimeout),
                         }
                         pong_due
                     };
@@ -190,21 +237,21 @@ where
     }
 
     /// Our close: send the Close frame, wait (bounded) for the reply.
-    async fn close(&mut self, code: u16, reason: String) -> Ending {
+    async fn close(&mut self, code: u16, reason: String, cause: Cause) -> Ending {
         let frame = CloseFrame { code: code.into(), reason: reason.clone().into() };
         let limit = self.timings.close_timeout;
         if let Ok(Ok(())) = tokio::time::timeout(limit, self.ws.close(Some(frame))).await {
             self.drain_until_closed().await;
         }
-        Ending::new(code, reason, Side::Local)
+        Ending::new(code, reason, cause)
     }
 
     /// The peer sent Close: tungstenite has queued the echo; flush it and finish.
     async fn closed_by_peer(&mut self, frame: Option<CloseFrame>) -> Ending {
         self.drain_until_closed().await;
         match frame {
-            Some(f) => Ending::new(f.code.into(), f.reason.as_str(), Side::Peer),
-            None => Ending::new(1005, "", Side::Peer),
+            Some(f) => Ending::new(f.code.into(), f.reason.as_str(), Cause::PeerClosed),
+            None => Ending::new(1005, "", Cause::PeerClosed),
         }
     }
 
@@ -215,19 +262,20 @@ where
         let code = match &error {
             // EOF without a Close frame: the peer went away, it broke no protocol rule.
             E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-                return Ending::new(1006, "the connection was dropped without a Close frame", Side::Peer);
+                return Ending::new(1006, "the connection was dropped without a Close frame", Cause::PeerGone);
             }
             E::Capacity(_) => 1009,
             E::Utf8(_) => 1007,
             E::Protocol(_) | E::AttackAttempt => 1002,
-            _ => return Ending::new(1006, format!("read failed: {error}"), Side::Peer),
+            _ => return Ending::new(1006, format!("read failed: {error}"), Cause::PeerGone),
         };
         let reason = match code {
             1009 => format!("message too big (the maximum is {} bytes)", self.timings.max_message_size),
             _ => error.to_string(),
         };
         self.inbound.warn(format!("{error}; closing with {code}"));
-        self.close(code, truncate_reason(reason)).await
+        let cause = if code == 1009 { Cause::TooBig } else { Cause::ProtocolError };
+        self.close(code, truncate_reason(reason), cause).await
     }
 
     async fn drain_until_closed(&mut self) {
@@ -281,8 +329,8 @@ where
                 write_frames(ws, frames).await?;
                 ws.feed(message).await?
             }
-            Outbound::Close(code, reason) => {
-                written = Written::Close(code, reason);
+            Outbound::Close(code, reason, cause) => {
+                written = Written::Close(code, reason, cause);
                 break;
             }
         }

@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::SlowReaderPolicy;
+use crate::pump::Cause;
 
 /// Bookkeeping bytes counted per queued message, so that floods of tiny messages are
 /// bounded too.
@@ -29,7 +30,7 @@ pub(crate) enum Outbound {
     /// A data message for tungstenite to frame.
     Message(Message),
     /// Close the connection with this code and reason once everything before it is sent.
-    Close(u16, String),
+    Close(u16, String, Cause),
 }
 
 /// What a push did.
@@ -39,8 +40,9 @@ pub(crate) enum Pushed {
     Queued,
     /// Queued after dropping this many older messages (drop-oldest policy).
     DroppedOldest(usize),
-    /// The queue was full and the policy is close: the connection is being closed with 1008.
-    Overflow,
+    /// The queue was full and the policy is close: the connection is being closed with
+    /// 1008; this many messages were dropped (those queued and the new one).
+    Overflow(usize),
     /// The connection is closing or closed; nothing was queued.
     Closed,
 }
@@ -76,7 +78,7 @@ fn cost(item: &Outbound) -> usize {
         + match item {
             Outbound::Frame(frame) => frame.len(),
             Outbound::Message(message) => message.len(),
-            Outbound::Close(_, reason) => reason.len(),
+            Outbound::Close(_, reason, _) => reason.len(),
         }
 }
 
@@ -105,14 +107,15 @@ impl SendQueue {
         while !state.items.is_empty() && state.bytes + size > self.capacity {
             match self.policy {
                 SlowReaderPolicy::Close => {
+                    let dropped = state.items.len() + 1;
                     state.closed = true;
                     state.items.clear();
                     state.bytes = 0;
-                    state.items.push_back(Outbound::Close(1008, "send queue full: the client reads too slowly".into()));
+                    state.items.push_back(Outbound::Close(1008, "send queue full: the client reads too slowly".into(), Cause::SlowReader));
                     drop(state);
                     self.ready.notify_one();
                     self.abort.notify_one();
-                    return Pushed::Overflow;
+                    return Pushed::Overflow(dropped);
                 }
                 SlowReaderPolicy::DropOldest => {
                     // An open queue holds only data: a Close closes it.
@@ -141,7 +144,7 @@ impl SendQueue {
             return false;
         }
         state.closed = true;
-        state.items.push_back(Outbound::Close(code, reason));
+        state.items.push_back(Outbound::Close(code, reason, Cause::ClosedHere));
         drop(state);
         self.ready.notify_one();
         self.closing.notify_one();
@@ -182,6 +185,12 @@ impl SendQueue {
         self.abort.notified().await
     }
 
+    /// What waits for the writer now: (messages, bytes of frames and messages).
+    pub(crate) fn depth(&self) -> (usize, usize) {
+        let state = self.state.lock();
+        (state.items.len(), state.bytes - state.items.len() * PER_MESSAGE_OVERHEAD)
+    }
+
     /// True once a Close was queued or the connection is gone.
     pub(crate) fn is_closed(&self) -> bool {
         self.state.lock().closed
@@ -206,11 +215,11 @@ mod tests {
     fn close_policy_overflows_once_and_then_refuses() {
         let q = SendQueue::new(300, SlowReaderPolicy::Close);
         assert_eq!(q.push_text(100), Pushed::Queued);
-        assert_eq!(q.push_text(100), Pushed::Overflow);
+        assert_eq!(q.push_text(100), Pushed::Overflow(2));
         assert_eq!(q.push_text(1), Pushed::Closed);
         let mut out = VecDeque::new();
         q.drain_into(&mut out);
-        assert!(matches!(out.as_slices().0, [Outbound::Close(1008, _)]));
+        assert!(matches!(out.as_slices().0, [Outbound::Close(1008, _, Cause::SlowReader)]));
     }
 
     #[test]
@@ -241,6 +250,6 @@ mod tests {
         assert_eq!(q.push_text(1), Pushed::Closed);
         let mut out = VecDeque::new();
         q.drain_into(&mut out);
-        assert!(matches!(out.back(), Some(Outbound::Close(1000, _))));
+        assert!(matches!(out.back(), Some(Outbound::Close(1000, _, Cause::ClosedHere))));
     }
 }

@@ -399,6 +399,21 @@ impl Server {
     pub fn metrics(&self) -> MetricsSnapshot {
         self.signals().metrics.snapshot()
     }
+
+    /// The counters and gauges in Prometheus' text exposition format 0.0.4
+    /// (`psws_connections`, `psws_messages_received_total`, ...), as a `/metrics` route
+    /// answers them.
+    pub fn metrics_text(&self) -> String {
+        self.signals().metrics_text()
+    }
+
+    /// Answers `GET path` (on `endpoint` only, or on every endpoint when None) with
+    /// [`Self::metrics_text`], without the host; before any HTTP route of the same path.
+    /// A second route for the same path and endpoint is an error.
+    pub fn add_metrics_route(&self, path: &str, endpoint: Option<&str>) -> Result<()> {
+        let endpoints: Vec<String> = endpoint.map(str::to_string).into_iter().collect();
+        self.shared.http.metrics.add("GET", path, &endpoints).map(drop)
+    }
 }
 
 impl Drop for Server {

@@ -14,7 +14,7 @@ use crate::backplane::{Backplane, Broadcast, Member, Node};
 use crate::broadcast::BroadcastLevels;
 use crate::connection::Identity;
 use crate::events::{DisconnectEvent, Emitter, SignalMessage};
-use crate::metrics::Metrics;
+use crate::metrics::{Gauges, Metrics};
 use crate::pump::{self, Ending, Side};
 use crate::queue::{Pushed, SendQueue};
 use crate::registry::{Filter, Registry};
@@ -39,8 +39,8 @@ impl Tally {
                 self.delivered += 1;
                 self.dropped += n as u64;
             }
-            Pushed::Overflow => {
-                self.dropped += 1;
+            Pushed::Overflow(n) => {
+                self.dropped += n as u64;
                 self.overflowed.push(conn.id());
             }
             Pushed::Closed => {}
@@ -163,11 +163,12 @@ impl Signals {
         self.forget(conn);
         if conn.was_connected() {
             self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+            self.metrics.closed(ending.cause);
             self.events.emit(Event::Disconnect(DisconnectEvent {
                 connection: conn.clone(),
                 code: ending.code,
                 reason: ending.reason,
-                initiator: match ending.side {
+                initiator: match ending.cause.side() {
                     Side::Local => CloseInitiator::Server,
                     Side::Peer => CloseInitiator::Client,
                 },
@@ -178,6 +179,21 @@ impl Signals {
     /// Every open connection (for shutdown).
     pub(crate) fn live_connections(&self) -> Vec<Arc<Connection>> {
         self.live.lock().values().cloned().collect()
+    }
+
+    /// The counters, and the gauges of the connections open now, in Prometheus' text
+    /// format.
+    pub(crate) fn metrics_text(&self) -> String {
+        let mut gauges = Gauges::default();
+        for conn in self.live_connections() {
+            if conn.was_connected() {
+                *gauges.connections.entry((conn.name().to_string(), conn.scope().as_str())).or_default() += 1;
+            }
+            let (messages, bytes) = conn.queue.depth();
+            gauges.queued_messages += messages as u64;
+            gauges.queued_bytes += bytes as u64;
+        }
+        self.metrics.exposition(&gauges)
     }
 
     // ---- inbound ----

@@ -96,6 +96,9 @@ static int null_outputs(void) {
   EXPECT_STATUS(psws_server_default_scope(server, NULL), PSWS_STATUS_NULL_ARGUMENT);
   EXPECT_STATUS(psws_server_broadcast_level(server, S("x"), NULL), PSWS_STATUS_NULL_ARGUMENT);
   EXPECT_STATUS(psws_server_metrics(server, NULL), PSWS_STATUS_NULL_ARGUMENT);
+  EXPECT_STATUS(psws_server_metrics_text(server, NULL), PSWS_STATUS_NULL_ARGUMENT);
+  EXPECT_STATUS(psws_server_add_metrics_route(server, (struct psws_str){NULL, 1}, S("")),
+                PSWS_STATUS_NULL_ARGUMENT);
   EXPECT_STATUS(psws_server_new_client_id(server, S(""), S(""), S(""), buffer, sizeof buffer, NULL),
                 PSWS_STATUS_NULL_ARGUMENT);
   /* Outputs are written only on success: the other output stays untouched. */

@@ -115,6 +115,14 @@ static bool contains_nocase(const char *hay, const char *needle) {
   return false;
 }
 
+static bool str_contains(struct psws_str s, const char *needle) {
+  size_t n = strlen(needle);
+  for (size_t i = 0; i + n <= s.len; i++) {
+    if (memcmp(s.ptr + i, needle, n) == 0) return true;
+  }
+  return false;
+}
+
 static bool str_is_nocase(struct psws_str s, const char *text) {
   if (s.len != strlen(text)) return false;
   for (size_t i = 0; i < s.len; i++) {
@@ -158,7 +166,7 @@ static int start(fixture *f) {
   TRY(psws_server_config_default(&config));
   EXPECT(config.max_message_size == 16u * 1024 * 1024, "default max_message_size %llu",
          (unsigned long long)config.max_message_size);
-  EXPECT(config.read_buffer_size == 4096, "default read_buffer_size %llu",
+  EXPECT(config.read_buffer_size == 512, "default read_buffer_size %llu",
          (unsigned long long)config.read_buffer_size);
   EXPECT(config.default_scope == PSWS_SCOPE_GLOBAL, "default scope %u", config.default_scope);
   TRY(psws_server_new(&config, &f->server));
@@ -772,6 +780,41 @@ cleanup:
 }
 
 /* Disconnects from the client side and closes from the server side. */
+/* The same counters as Prometheus text: from the library (a one-string list) and from a
+ * GET route that the engine answers without the host. */
+static int metrics_text(fixture *f) {
+  psws_list *list = NULL;
+  size_t len = 0;
+  struct psws_str text;
+  http_job job;
+  memset(&job, 0, sizeof job);
+
+  TRY(psws_server_metrics_text(f->server, &list));
+  TRY(psws_list_len(list, &len));
+  TRY(psws_list_get(list, 0, &text));
+  EXPECT(len == 1 && str_contains(text, "# TYPE psws_connections gauge\n") &&
+             str_contains(text, "\npsws_connections_opened_total 5\n") &&
+             str_contains(text, "\npsws_connections_closed_total{reason=\"peer_closed\"} "),
+         "metrics text: %.*s", (int)text.len, text.ptr);
+  TRY(psws_list_free(list));
+  list = NULL;
+
+  TRY(psws_server_add_metrics_route(f->server, S("/metrics"), S("")));
+  EXPECT_STATUS(psws_server_add_metrics_route(f->server, S("/metrics"), S("")), PSWS_STATUS_ROUTE);
+  REQUIRE(http_start(&job, f->auto_port, "GET", "/metrics", ""), "cannot start the HTTP thread");
+  EXPECT(http_finish(&job) == 200, "GET /metrics answered %d", job.status);
+  EXPECT(job.response && contains_nocase(job.response, "content-type: text/plain; version=0.0.4"),
+         "GET /metrics: no 0.0.4 content type");
+  EXPECT(job.body && strstr(job.body, "\npsws_connections_opened_total 5\n"),
+         "GET /metrics body: %s", job.body ? job.body : "(none)");
+  http_free(&job);
+  return 0;
+cleanup:
+  psws_list_free(list);
+  http_free(&job);
+  return -1;
+}
+
 static int disconnects(fixture *f) {
   item *it = NULL;
   psws_client_state state = PSWS_CLIENT_STATE_CONNECTED;
@@ -832,7 +875,7 @@ static int disconnects(fixture *f) {
   EXPECT(m.messages_in >= 7 && m.http_requests >= 5 && m.messages_out >= 10,
          "metrics: in %llu, out %llu, http %llu", (unsigned long long)m.messages_in,
          (unsigned long long)m.messages_out, (unsigned long long)m.http_requests);
-  return 0;
+  return metrics_text(f);
 cleanup:
   item_free(it);
   return -1;

@@ -256,7 +256,7 @@ impl ClientHub {
         let queue = entry.link.lock().queue.clone().ok_or_else(|| Error::NotConnected(name.to_string()))?;
         match queue.push_message(message) {
             Pushed::Queued | Pushed::DroppedOldest(_) => Ok(()),
-            Pushed::Overflow | Pushed::Closed => Err(Error::NotConnected(name.to_string())),
+            Pushed::Overflow(_) | Pushed::Closed => Err(Error::NotConnected(name.to_string())),
         }
     }
 

@@ -86,7 +86,7 @@ async fn supervise(hub: Arc<Hub>, entry: Arc<Entry>, mut ws: ClientStream, stop:
             name: entry.name.clone(),
             code: ending.code,
             reason: ending.reason,
-            initiator: match ending.side {
+            initiator: match ending.cause.side() {
                 Side::Local => CloseInitiator::Client,
                 Side::Peer => CloseInitiator::Server,
             },

@@ -47,6 +47,13 @@ pub(crate) fn status_response(status: StatusCode, text: &str) -> Response<Body> 
     response
 }
 
+/// `200` with the Prometheus text of the counters.
+fn metrics_response(text: String) -> Response<Body> {
+    let mut response = Response::new(full(Bytes::from(text)));
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(crate::metrics::CONTENT_TYPE));
+    response
+}
+
 /// A header as text, empty when absent or not ASCII.
 pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
@@ -80,6 +87,8 @@ impl EndpointInfo {
 pub(crate) struct HttpState {
     pub routes: RouteTable,
     pub statics: StaticFolders,
+    /// GET routes the engine answers itself with the Prometheus text of the counters.
+    pub metrics: RouteTable,
 }
 
 /// Serves one request.
@@ -95,6 +104,9 @@ where
         return auto_upgrade::<S>(req, endpoint, &peer);
     }
     let path = decoded_path(req.uri());
+    if req.method() == http::Method::GET && peer.shared.http.metrics.find("GET", &path, &endpoint.name).is_some() {
+        return metrics_response(signals.metrics_text());
+    }
     if let Some(route) = peer.shared.http.routes.find(req.method().as_str(), &path, &endpoint.name) {
         return dispatch::<S>(req, route, endpoint, peer.clone()).await;
     }
