@@ -33,7 +33,7 @@
         'Add-PodeSignalRoute', 'Remove-PodeSignalRoute', 'Clear-PodeSignalRoutes', 'Get-PodeSignalRoute', 'Test-PodeSignalRoute',
         'Add-PodeSignalRouteGroup',
         'Register-PodeSignalEvent', 'Unregister-PodeSignalEvent', 'Test-PodeSignalEvent', 'Get-PodeSignalEvent',
-        'Register-PodeWebSocketEvent', 'Unregister-PodeWebSocketEvent',
+        'Register-PodeWebSocketEvent', 'Unregister-PodeWebSocketEvent', 'Add-PodeSignalMetricsRoute',
         'Get-PodeServerSignalMetric', 'Get-PodeServerActiveSignalMetric', 'Get-PodeServerActiveSignalClientMetric',
         'Set-PodeSignalBackplane', 'Get-PodeSignalBackplane',
         # external websockets

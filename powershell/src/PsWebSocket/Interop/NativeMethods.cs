@@ -37,6 +37,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_add_route(ServerHandle server, psws_str method, psws_str path, psws_str* endpoints, nuint endpointsLen, out ulong id);
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_remove_route(ServerHandle server, psws_str method, psws_str path, psws_str endpoint, out nuint removed);
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_add_static(ServerHandle server, psws_str prefix, psws_str folder);
+    [LibraryImport(Library)] internal static partial PswsStatus psws_server_add_metrics_route(ServerHandle server, psws_str path, psws_str endpoint);
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_add_signal_route(ServerHandle server, psws_str path, psws_str* endpoints, nuint endpointsLen, out ulong id);
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_remove_signal_route(ServerHandle server, psws_str path, psws_str endpoint, out nuint removed);
     [LibraryImport(Library)] internal static partial PswsStatus psws_server_clear_signal_routes(ServerHandle server);

@@ -135,6 +135,13 @@ internal sealed unsafe class NativeServer : IDisposable
         Native.Check(NativeMethods.psws_server_add_static(_handle, a.Str(prefix), a.Str(folder)));
     }
 
+    /// <summary>The engine answers GET <paramref name="path"/> with its Prometheus metrics (on one endpoint, or every endpoint when null).</summary>
+    public void AddMetricsRoute(string path, string? endpoint)
+    {
+        using var a = new ArgBuffer();
+        Native.Check(NativeMethods.psws_server_add_metrics_route(_handle, a.Str(path), a.Str(endpoint ?? "")));
+    }
+
     public void AddSignalRoute(string path, IReadOnlyCollection<string> endpoints)
     {
         using var a = new ArgBuffer();
