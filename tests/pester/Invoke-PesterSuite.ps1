@@ -35,5 +35,11 @@ $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = $ResultPath
 
 $result = Invoke-Pester -Configuration $config
+
+# Servers a failed test left running (Start-TestServer starts them as this process's children).
+Get-Process | Where-Object { $_.Parent.Id -eq $PID } | ForEach-Object {
+    Write-Host "stopping a server a test left running: pid $($_.Id) $($_.CommandLine)"
+    Stop-Process -Id $_.Id -Force
+}
 Write-Host "Pester: $($result.PassedCount) passed, $($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount) failed, $($result.SkippedCount) skipped"
 exit ($result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount)
