@@ -4,8 +4,8 @@ using System.Collections.Specialized;
 
 namespace PsWebSocket.Runtime;
 
-/// <summary>An HTTP route (Add-PodeRoute).</summary>
-public sealed record WebRoute(string Method, string Path, ScriptDef Script, string[] EndpointNames)
+/// <summary>An HTTP route (Add-PodeRoute), with the body's content type and encoding when the route forces them.</summary>
+public sealed record WebRoute(string Method, string Path, ScriptDef Script, string[] EndpointNames, string? ContentType = null, string? TransferEncoding = null)
 {
     /// <summary>Pode's route record, as $WebEvent.Route.</summary>
     public Hashtable ToHashtable() => new(StringComparer.OrdinalIgnoreCase)
@@ -14,6 +14,8 @@ public sealed record WebRoute(string Method, string Path, ScriptDef Script, stri
         ["Path"] = Path,
         ["Endpoint"] = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["Name"] = EndpointNames.Length == 1 ? EndpointNames[0] : null },
         ["Arguments"] = Script.Arguments,
+        ["ContentType"] = ContentType,
+        ["TransferEncoding"] = TransferEncoding,
     };
 }
 

@@ -139,8 +139,9 @@ internal sealed class Worker(Runspace runspace, ServerLog log)
     /// Runs a captured script with these variables (e.g. <c>WebEvent</c>) in a fresh
     /// local scope. A script that throws is reported and false returned; errors it writes
     /// without ending go to the pool's pipeline, which reports them (see <see cref="WorkerPool"/>).
+    /// <paramref name="arguments"/>, when given, are splatted instead of the script's -ArgumentList.
     /// </summary>
-    public bool Invoke(ScriptDef script, IEnumerable<KeyValuePair<string, object?>> variables, out Collection<PSObject> output)
+    public bool Invoke(ScriptDef script, IEnumerable<KeyValuePair<string, object?>> variables, out Collection<PSObject> output, object?[]? arguments = null)
     {
         if (!_compiled.TryGetValue(script, out var block))
         {
@@ -158,7 +159,7 @@ internal sealed class Worker(Runspace runspace, ServerLog log)
         }
         try
         {
-            output = block.InvokeWithContext(null, scope, script.Arguments);
+            output = block.InvokeWithContext(null, scope, arguments ?? script.Arguments);
             return true;
         }
         catch (RuntimeException e)
