@@ -18,9 +18,16 @@ public class ModuleContractTests
         "Start-PodeServer", "Close-PodeServer", "Add-PodeEndpoint", "Get-PodeEndpoint",
         // http
         "Add-PodeRoute", "Add-PodeStaticRoute", "Write-PodeTextResponse", "Write-PodeJsonResponse", "Write-PodeHtmlResponse",
-        "Write-PodeFileResponse", "Write-PodeViewResponse", "Set-PodeResponseStatus",
+        "Write-PodeFileResponse", "Write-PodeViewResponse", "Set-PodeResponseStatus", "Set-PodeViewEngine", "Move-PodeResponseUrl",
+        "Set-PodeResponseAttachment",
+        // logging and the terminal
+        "New-PodeLogTerminalMethod", "New-PodeLogFileMethod", "New-PodeLogCustomMethod", "New-PodeLoggingMethod", "Enable-PodeLogErrorType",
+        "Enable-PodeErrorLogging", "Enable-PodeLogRequestType", "Enable-PodeRequestLogging", "Add-PodeLogger", "Write-PodeLog",
+        "Write-PodeErrorLog", "Write-PodeHost", "Out-PodeHost",
         // timers, schedules, state
-        "Add-PodeTimer", "Add-PodeSchedule", "New-PodeCron", "Lock-PodeObject", "Set-PodeState", "Get-PodeState",
+        "Add-PodeTimer", "Invoke-PodeTimer", "Get-PodeTimer", "Remove-PodeTimer", "Test-PodeTimer",
+        "Add-PodeSchedule", "Invoke-PodeSchedule", "Get-PodeSchedule", "Remove-PodeSchedule", "Test-PodeSchedule",
+        "New-PodeCron", "Lock-PodeObject", "Set-PodeState", "Get-PodeState",
         // signals
         "ConvertTo-PodeSignalConnection", "Send-PodeSignal", "Close-PodeSignalConnection", "Set-PodeSignalDefaultScope", "Get-PodeSignalDefaultScope",
         "Set-PodeSignalBroadcastLevel", "Get-PodeSignalBroadcastLevel", "Test-PodeSignalBroadcastLevel", "Enable-PodeSignalSigning",
