@@ -106,6 +106,13 @@ Start-PodeServer -Quiet {
         $text | Should -Match '"GET /route-throws HTTP/1.1" 500 0 "-" "spec-agent"'
     }
 
+    It 'logs a refused upgrade with the status the client got' {
+        $handshake = @{ Connection = 'Upgrade'; Upgrade = 'websocket'; 'Sec-WebSocket-Key' = 'dGhlIHNhbXBsZSBub25jZQ=='; 'Sec-WebSocket-Version' = '8' }
+        $response = Invoke-WebRequest "$base/msg" -Headers $handshake -SkipHeaderValidation -SkipHttpErrorCheck
+        $response.StatusCode | Should -Be 426
+        Wait-TestFileContent -Path "$logs/requests_*.log" -Pattern '"GET /msg HTTP/1.1" 426 ' | Out-Null
+    }
+
     It 'writes Write-PodeLog items through the logger''s script block to a custom method' {
         Invoke-WebRequest "$base/audit" | Out-Null
         Wait-TestFileContent -Path "$logs/custom.txt" -Pattern 'custom:rick did login' | Out-Null

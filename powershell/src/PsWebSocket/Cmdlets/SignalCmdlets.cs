@@ -57,7 +57,20 @@ public sealed class ConvertToPodeSignalConnectionCommand : PodeCmdlet
             return; // already upgraded: a no-op, as in Pode
         }
         var scope = (Scope == "Default" ? context.DefaultScope : Scope) == "Local" ? NativeScope.Local : NativeScope.Global;
-        var info = Call(() => NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope), "SignalUpgradeFailed", Name);
+        var info = Call(() =>
+        {
+            try
+            {
+                return NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope);
+            }
+            catch (PswsException e) when (e.Status == PswsStatus.UpgradeRejected)
+            {
+                // The engine answered the client itself; its message names the status ("HTTP 426"): the request log records it.
+                var status = System.Text.RegularExpressions.Regex.Match(e.Message, @"HTTP (\d{3})");
+                response.StatusCode = status.Success ? int.Parse(status.Groups[1].Value) : 400;
+                throw;
+            }
+        }, "SignalUpgradeFailed", Name);
         response.Signal = new PodeSignalConnection(info);
         webEvent["Signal"] = response.Signal;
     }

@@ -37,9 +37,13 @@ internal static class RequestBody
                 _ => text,
             };
         }
-        catch (Exception e) when (e is JsonException or XmlException)
+        catch (JsonException e)
         {
-            throw new FormatException($"The request body is not valid {type}: {e.Message}", e);
+            throw new FormatException($"The request body is not valid JSON: {e.Message}", e);
+        }
+        catch (XmlException e)
+        {
+            throw new FormatException($"The request body is not valid XML: {e.Message}", e);
         }
     }
 
