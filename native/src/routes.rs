@@ -139,6 +139,15 @@ impl RouteTable {
         Some(RouteMatch { id: route.id, path: route.path.clone(), params })
     }
 
+    /// True if a route of another method than `method` serves `path` on `endpoint`: Pode's
+    /// 405 Method Not Allowed, where a 404 would say the path does not exist.
+    pub(crate) fn serves_other_method(&self, method: &str, path: &str, endpoint: &str) -> bool {
+        let method = method.to_ascii_uppercase();
+        self.routes.read().iter().any(|r| {
+            r.method != method && r.method != SIGNAL_METHOD && r.serves(&r.method, endpoint) && (r.path == path || r.pattern.is_match(path))
+        })
+    }
+
     /// The routes of `method` as (path, endpoint names), in the order they were added.
     pub(crate) fn list(&self, method: &str) -> Vec<(String, Vec<String>)> {
         self.routes.read().iter().filter(|r| r.method.eq_ignore_ascii_case(method)).map(|r| (r.path.clone(), r.endpoints.clone())).collect()
@@ -167,6 +176,18 @@ mod tests {
         assert_eq!(t.find(SIGNAL_METHOD, "/msg", "web"), None);
         assert_eq!(t.find(SIGNAL_METHOD, "/chatx", "x"), None);
         assert_eq!(t.find("GET", "/chat/a", "x"), None);
+    }
+
+    #[test]
+    fn another_method_of_a_served_path_is_told_apart() {
+        let table = RouteTable::default();
+        table.add("GET", "/ping", &[]).unwrap();
+        table.add("GET", "/users/:id", &["one".to_string()]).unwrap();
+        assert!(table.serves_other_method("POST", "/ping", "any"));
+        assert!(!table.serves_other_method("GET", "/ping", "any"));
+        assert!(!table.serves_other_method("POST", "/eek", "any"));
+        assert!(table.serves_other_method("DELETE", "/users/7", "one"));
+        assert!(!table.serves_other_method("DELETE", "/users/7", "two"));
     }
 
     #[test]

@@ -5,10 +5,9 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Helpers/PsWebSocket.TestHelpers.psm1') -Force
     $example = Join-Path $PSScriptRoot '../../examples/auth-chat/server.ps1' | Resolve-Path
-    $pending = Join-Path $PSScriptRoot 'Helpers/PendingCmdlets.ps1' | Resolve-Path
 
     $port = Get-FreeTcpPort
-    $server = Start-TestServer -Port $port -ScriptBlock ([scriptblock]::Create("param(`$Port) . '$pending'; & '$example' -Port `$Port"))
+    $server = Start-TestServer -Path $example -Port $port -Parameters @{ Port = $port }
 
     function Get-LoginCookie([string]$User, [string]$Password) {
         $r = Invoke-TestHttp "$($server.Http)/login" -Method Post -Form @{ username = $User; password = $Password }

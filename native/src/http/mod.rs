@@ -113,6 +113,9 @@ where
     if let Some(response) = peer.shared.http.statics.serve(&req, &path).await {
         return response;
     }
+    if peer.shared.http.routes.serves_other_method(req.method().as_str(), &path, &endpoint.name) {
+        return status_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    }
     status_response(StatusCode::NOT_FOUND, "not found")
 }
 

@@ -68,7 +68,20 @@ impl StaticFolders {
             inner = inner.header(name, value);
         }
         let inner = inner.body(Empty::<Bytes>::new()).ok()?;
-        let response = service.oneshot(inner).await.unwrap_or_else(|never| match never {});
+        let mut response = service.oneshot(inner).await.unwrap_or_else(|never| match never {});
+        with_charset(response.headers_mut());
         Some(response.map(|body| body.boxed_unsync()))
+    }
+}
+
+/// Pode names the charset of every static file it serves (`image/png; charset=utf-8`).
+fn with_charset(headers: &mut http::HeaderMap) {
+    let Some(value) = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    if !value.to_ascii_lowercase().contains("charset=") {
+        if let Ok(value) = http::HeaderValue::from_str(&format!("{value}; charset=utf-8")) {
+            headers.insert(http::header::CONTENT_TYPE, value);
+        }
     }
 }

@@ -32,6 +32,9 @@ public abstract class PodeCmdlet : PSCmdlet
     /// <summary>The server, or null outside one.</summary>
     protected PodeContext? ContextOrNull => SessionState.PSVariable.GetValue(PodeContext.VariableName) as PodeContext;
 
+    /// <summary>The server's root folder, or the current folder outside a server.</summary>
+    internal string RootPathOrCurrent() => ContextOrNull?.RootPath ?? SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
     /// <summary><c>$WebEvent</c> of the current route, if any.</summary>
     protected Hashtable? WebEvent => SessionState.PSVariable.GetValue("WebEvent") as Hashtable;
 

@@ -12,18 +12,25 @@
 
     FunctionsToExport    = @()
     VariablesToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('Enable-PodeErrorLogType', 'Enable-PodeRequestLogType')
     CmdletsToExport      = @(
         # server
         'Start-PodeServer', 'Close-PodeServer', 'Add-PodeEndpoint', 'Get-PodeEndpoint', 'Get-PodeServerDefaultSecret',
         # http
         'Add-PodeRoute', 'Add-PodeStaticRoute', 'Write-PodeTextResponse', 'Write-PodeJsonResponse', 'Write-PodeHtmlResponse',
-        'Write-PodeFileResponse', 'Write-PodeViewResponse', 'Set-PodeResponseStatus',
+        'Write-PodeFileResponse', 'Write-PodeViewResponse', 'Set-PodeResponseStatus', 'Set-PodeViewEngine', 'Move-PodeResponseUrl',
+        'Set-PodeResponseAttachment',
+        # logging and the terminal
+        'New-PodeLogTerminalMethod', 'New-PodeLogFileMethod', 'New-PodeLogCustomMethod', 'New-PodeLoggingMethod',
+        'Enable-PodeLogErrorType', 'Enable-PodeErrorLogging', 'Enable-PodeLogRequestType', 'Enable-PodeRequestLogging',
+        'Add-PodeLogger', 'Write-PodeLog', 'Write-PodeErrorLog', 'Write-PodeHost', 'Out-PodeHost',
         # middleware, sessions and authentication
         'Add-PodeMiddleware', 'Remove-PodeMiddleware', 'Enable-PodeSessionMiddleware', 'Save-PodeSession', 'Remove-PodeSession',
         'Get-PodeSessionId', 'New-PodeAuthScheme', 'Add-PodeAuth', 'Test-PodeAuthUser', 'Get-PodeAuthUser', 'Register-PodeAuthEvent',
         # timers, schedules, state and locking
-        'Add-PodeTimer', 'Add-PodeSchedule', 'New-PodeCron', 'Set-PodeState', 'Get-PodeState', 'Lock-PodeObject',
+        'Add-PodeTimer', 'Invoke-PodeTimer', 'Get-PodeTimer', 'Remove-PodeTimer', 'Test-PodeTimer',
+        'Add-PodeSchedule', 'Invoke-PodeSchedule', 'Get-PodeSchedule', 'Remove-PodeSchedule', 'Test-PodeSchedule',
+        'New-PodeCron', 'Set-PodeState', 'Get-PodeState', 'Lock-PodeObject',
         # signals
         'ConvertTo-PodeSignalConnection', 'Send-PodeSignal', 'Close-PodeSignalConnection', 'Set-PodeSignalDefaultScope',
         'Get-PodeSignalDefaultScope', 'Set-PodeSignalBroadcastLevel', 'Get-PodeSignalBroadcastLevel', 'Test-PodeSignalBroadcastLevel',

@@ -15,11 +15,7 @@ public sealed class AuthChatPageTests(ChromiumFixture chromium) : IClassFixture<
 {
     private static readonly BrowserNewContextOptions Window = new() { ViewportSize = new() { Width = 900, Height = 400 } };
 
-    // The example calls two logging cmdlets and Set-PodeViewEngine, built on other branches: until they are
-    // merged, tests/pester/Helpers/PendingCmdlets.ps1 defines them (doing nothing) where the module lacks them.
-    private static readonly string Command =
-        $". '{Path.Combine(Ps.RepoRoot, "tests", "pester", "Helpers", "PendingCmdlets.ps1")}'; " +
-        $"& '{Path.Combine(Ps.RepoRoot, "examples", "auth-chat", "server.ps1")}' -Port $port";
+    private static readonly string Command = $"& '{Path.Combine(Ps.RepoRoot, "examples", "auth-chat", "server.ps1")}' -Port $port";
 
     static AuthChatPageTests() => Ps.ExposeModule();
 

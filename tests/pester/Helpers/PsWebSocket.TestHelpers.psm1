@@ -311,6 +311,38 @@ function Invoke-TestHttp {
     }
 }
 
+<#
+    Waits until the files matching -Path (a wildcard, e.g. a log folder's *.log) hold -Pattern -Count
+    times in all; returns their text. Log methods write in the background, so a spec waits for them.
+#>
+function Wait-TestFileContent {
+    param(
+        [Parameter(Mandatory)]
+        [string]
+        $Path,
+
+        [Parameter(Mandatory)]
+        [string]
+        $Pattern,
+
+        [int]
+        $Count = 1,
+
+        [int]
+        $TimeoutSec = 20
+    )
+
+    $deadline = [datetime]::UtcNow.AddSeconds($TimeoutSec)
+    while ([datetime]::UtcNow -lt $deadline) {
+        $text = (Get-ChildItem -Path $Path -ErrorAction SilentlyContinue | Sort-Object Name | Get-Content -Raw) -join ''
+        if ([regex]::Matches("$text", $Pattern).Count -ge $Count) {
+            return $text
+        }
+        Start-Sleep -Milliseconds 100
+    }
+    throw "the files '$Path' did not hold '$Pattern' $Count time(s) within $TimeoutSec s; they hold: $text"
+}
+
 <# Opens a ClientWebSocket to a ws:// URL. #>
 function Connect-TestWebSocket {
     param(

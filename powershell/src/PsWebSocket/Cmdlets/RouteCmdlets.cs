@@ -67,6 +67,15 @@ public sealed class AddPodeRouteCommand : PodeCmdlet
     [Parameter]
     public SwitchParameter AllowAnon { get; set; }
 
+    /// <summary><para type="description">Parse request bodies as this content type, whatever the request says (e.g. application/json).</para></summary>
+    [Parameter]
+    public string? ContentType { get; set; }
+
+    /// <summary><para type="description">Decode request bodies with this encoding, whatever the request says.</para></summary>
+    [Parameter]
+    [ValidateSet("", "gzip", "deflate", "br")]
+    public string? TransferEncoding { get; set; }
+
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
@@ -83,7 +92,7 @@ public sealed class AddPodeRouteCommand : PodeCmdlet
         {
             var verb = method == "*" ? "*" : method.ToUpperInvariant();
             var id = Call(() => context.Server.AddRoute(verb, Path, endpoints), "RouteAddFailed", Path);
-            context.WebRoutes[id] = new WebRoute(method, Path, script, endpoints) { Middleware = middleware, Auth = auth };
+            context.WebRoutes[id] = new WebRoute(method, Path, script, endpoints, ContentType, TransferEncoding) { Middleware = middleware, Auth = auth };
         }
     }
 }
@@ -115,6 +124,7 @@ public sealed class AddPodeStaticRouteCommand : PodeCmdlet
         var context = Context;
         var folder = System.IO.Path.IsPathRooted(Source) ? Source : System.IO.Path.GetFullPath(System.IO.Path.Combine(context.RootPath, Source));
         Call(() => context.Server.AddStatic(Path, folder), "StaticRouteFailed", Source);
+        context.StaticFolders["/" + Path.Trim('/')] = folder;
     }
 }
 
@@ -260,21 +270,27 @@ public sealed class WritePodeFileResponseCommand : ResponseCmdlet
 
 /// <summary>
 /// <para type="synopsis">Writes a view from the server's views/ folder as the route's response.</para>
-/// <para type="description">Renders views/&lt;Path&gt;.html (plain HTML, no template engine); a missing view is a 404.</para>
+/// <para type="description">Finds views/&lt;Path&gt; (with the view engine's extension when Path has none) and renders
+/// it with the engine of Set-PodeViewEngine: Html sends the file as it is; Pode expands $data and $(...) in .pode
+/// files; a custom engine runs its script block. A missing view is a 404.</para>
 /// <example>
 ///   <code>Add-PodeRoute -Method Get -Path '/' -ScriptBlock { Write-PodeViewResponse -Path 'websockets' }</code>
 ///   <para>Serves views/websockets.html at /.</para>
+/// </example>
+/// <example>
+///   <code>Set-PodeViewEngine -Type Pode; Add-PodeRoute -Method Get -Path '/day' -ScriptBlock { Write-PodeViewResponse -Path 'day' -Data @{ Date = '2020-03-14' } }</code>
+///   <para>Renders views/day.pode, whose &lt;p&gt;$($data.Date)&lt;/p&gt; becomes &lt;p&gt;2020-03-14&lt;/p&gt;.</para>
 /// </example>
 /// </summary>
 [Cmdlet(VerbsCommunications.Write, "PodeViewResponse")]
 public sealed class WritePodeViewResponseCommand : ResponseCmdlet
 {
-    /// <summary><para type="description">The view name, with or without .html.</para></summary>
+    /// <summary><para type="description">The view name, with or without extension.</para></summary>
     [Parameter(Mandatory = true, Position = 0)]
     public string Path { get; set; } = "";
 
-    /// <summary><para type="description">Accepted for Pode compatibility; plain HTML views do not use it.</para></summary>
-    [Parameter]
+    /// <summary><para type="description">Values for the view, as $data.</para></summary>
+    [Parameter(Position = 1)]
     public Hashtable? Data { get; set; }
 
     /// <summary><para type="description">Accepted for Pode compatibility: flash messages are not built, so there are none to add.</para></summary>
@@ -284,20 +300,16 @@ public sealed class WritePodeViewResponseCommand : ResponseCmdlet
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
-        var views = System.IO.Path.Combine(Context.RootPath, "views");
-        var name = Path.TrimStart('/', '\\');
-        var candidates = System.IO.Path.HasExtension(name) ? [name] : new[] { name + ".html", name + ".htm" };
-        foreach (var candidate in candidates)
+        var context = Context;
+        var views = System.IO.Path.Combine(context.RootPath, "views");
+        var engine = context.ViewEngine;
+        if (engine.Find(views, Path) is not { } file)
         {
-            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(views, candidate));
-            if (full.StartsWith(System.IO.Path.GetFullPath(views), StringComparison.Ordinal) && File.Exists(full))
-            {
-                Write(File.ReadAllBytes(full), "text/html; charset=utf-8");
-                return;
-            }
+            Response.StatusCode = 404;
+            WriteError(new ErrorRecord(new FileNotFoundException($"The view '{Path}' was not found in {views}."), "ViewNotFound", ErrorCategory.ObjectNotFound, Path));
+            return;
         }
-        Response.StatusCode = 404;
-        WriteError(new ErrorRecord(new FileNotFoundException($"The view '{Path}' was not found in {views}."), "ViewNotFound", ErrorCategory.ObjectNotFound, Path));
+        Write(engine.Render(InvokeCommand, file, Data ?? new Hashtable(StringComparer.OrdinalIgnoreCase)), "text/html; charset=utf-8");
     }
 }
 

@@ -62,6 +62,13 @@ public sealed class StartPodeServerCommand : PodeCmdlet
     [Parameter]
     public string? RootPath { get; set; }
 
+    /// <summary>
+    /// <para type="description">No terminal output from the server: no start-up lines, terminal log methods,
+    /// Write-PodeHost or Out-PodeHost (errors still reach the error stream).</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
@@ -84,7 +91,9 @@ public sealed class StartPodeServerCommand : PodeCmdlet
             }
             _context.EnabledPools.Add(pool);
         }
+        _context.Quiet = Quiet;
         _context.AddFunctionsFrom(script.Ast);
+        _context.AddFunctionsFrom(InvokeCommand.GetCommands("*", CommandTypes.Function, nameIsPattern: true).OfType<FunctionInfo>());
         if (MyInvocation.ScriptName is { Length: > 0 } file && File.Exists(file))
         {
             _context.AddFunctionsFrom(Parser.ParseFile(file, out _, out _));
@@ -99,7 +108,7 @@ public sealed class StartPodeServerCommand : PodeCmdlet
         {
             script.Invoke();
             Call(_context.Start, "PodeServerStartFailed", null);
-            foreach (var endpoint in _context.Bound)
+            foreach (var endpoint in Quiet ? [] : _context.Bound)
             {
                 WriteVerbose($"Listening on {endpoint.Protocol.ToString().ToLowerInvariant()}://{endpoint.Address}:{endpoint.Port} ({endpoint.Name})");
             }

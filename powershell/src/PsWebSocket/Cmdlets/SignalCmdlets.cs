@@ -61,7 +61,20 @@ public sealed class ConvertToPodeSignalConnectionCommand : PodeCmdlet
         var auth = webEvent["Auth"] is Hashtable a && LanguagePrimitives.IsTrue(a["IsAuthenticated"])
             ? new ConnectionAuth(a, SignalAuthTable.IdentityOf(a["User"]), LanguagePrimitives.IsTrue(a["Store"]) ? (webEvent["Session"] as Hashtable)?["Id"] as string : null, Name)
             : null;
-        var info = Call(() => context.SignalAuth.Upgrade(() => NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope), auth), "SignalUpgradeFailed", Name);
+        var info = Call(() =>
+        {
+            try
+            {
+                return context.SignalAuth.Upgrade(() => NativeRequest.Upgrade(response.Request, Name, Group, ClientId, scope), auth);
+            }
+            catch (PswsException e) when (e.Status == PswsStatus.UpgradeRejected)
+            {
+                // The engine answered the client itself; its message names the status ("HTTP 426"): the request log records it.
+                var status = System.Text.RegularExpressions.Regex.Match(e.Message, @"HTTP (\d{3})");
+                response.StatusCode = status.Success ? int.Parse(status.Groups[1].Value) : 400;
+                throw;
+            }
+        }, "SignalUpgradeFailed", Name);
         response.Signal = new PodeSignalConnection(info);
         webEvent["Signal"] = response.Signal;
     }

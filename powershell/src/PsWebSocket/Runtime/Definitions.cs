@@ -4,8 +4,8 @@ using System.Collections.Specialized;
 
 namespace PsWebSocket.Runtime;
 
-/// <summary>An HTTP route (Add-PodeRoute).</summary>
-public sealed record WebRoute(string Method, string Path, ScriptDef Script, string[] EndpointNames)
+/// <summary>An HTTP route (Add-PodeRoute), with the body's content type and encoding when the route forces them.</summary>
+public sealed record WebRoute(string Method, string Path, ScriptDef Script, string[] EndpointNames, string? ContentType = null, string? TransferEncoding = null)
 {
     /// <summary>The route's own middleware (Add-PodeRoute -Middleware), run after its authentication.</summary>
     internal Middleware[] Middleware { get; init; } = [];
@@ -20,6 +20,8 @@ public sealed record WebRoute(string Method, string Path, ScriptDef Script, stri
         ["Path"] = Path,
         ["Endpoint"] = new Hashtable(StringComparer.OrdinalIgnoreCase) { ["Name"] = EndpointNames.Length == 1 ? EndpointNames[0] : null },
         ["Arguments"] = Script.Arguments,
+        ["ContentType"] = ContentType,
+        ["TransferEncoding"] = TransferEncoding,
     };
 }
 

@@ -6,6 +6,7 @@ using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
 using System.Security.Cryptography;
 using PsWebSocket.Interop;
+using PsWebSocket.Runtime.Logging;
 
 namespace PsWebSocket.Runtime;
 
@@ -39,6 +40,8 @@ public sealed class PodeContext : IDisposable
         RootPath = rootPath;
         Host = host;
         ModulePath = modulePath;
+        Logging = new LoggingService(this);
+        Log = new ServerLog(Logging);
         Server = new NativeServer(new ServerSettings(NativeScope.Global), OnServerEvent);
         Timers = new TimerScheduler(this);
         SignalAuth = new SignalAuthTable(this);
@@ -68,7 +71,17 @@ public sealed class PodeContext : IDisposable
     internal PSHost Host { get; }
     internal string ModulePath { get; }
     internal NativeServer Server { get; }
-    internal ServerLog Log { get; } = new();
+    internal ServerLog Log { get; }
+    internal LoggingService Logging { get; }
+
+    /// <summary>Start-PodeServer -Quiet: no terminal log lines, Write-PodeHost or Out-PodeHost output.</summary>
+    internal bool Quiet { get; set; }
+
+    /// <summary>Set-PodeViewEngine: how Write-PodeViewResponse renders views.</summary>
+    internal ViewEngine ViewEngine { get; set; } = ViewEngine.Html;
+
+    /// <summary>Static routes (URL prefix, folder), for Set-PodeResponseAttachment.</summary>
+    internal ConcurrentDictionary<string, string> StaticFolders { get; } = new(StringComparer.OrdinalIgnoreCase);
     internal List<EndpointSpec> Endpoints { get; } = [];
     internal IReadOnlyList<BoundEndpoint> Bound { get; private set; } = [];
     internal ConcurrentDictionary<ulong, WebRoute> WebRoutes { get; } = new();
@@ -125,10 +138,34 @@ public sealed class PodeContext : IDisposable
         }
         foreach (var f in ast.FindAll(a => a is FunctionDefinitionAst, searchNestedScriptBlocks: true).Cast<FunctionDefinitionAst>())
         {
-            if (Functions.All(e => !e.Name.Equals(f.Name, StringComparison.OrdinalIgnoreCase)))
+            AddFunction(f.Name, ScriptDef.Body(f.Body.Extent.Text));
+        }
+    }
+
+    /// <summary>Functions PowerShell defines in every session (prompt, Clear-Host, ...): not the user's.</summary>
+    private static readonly Lazy<HashSet<string>> BuiltInFunctions = new(() =>
+        InitialSessionState.CreateDefault2().Commands.OfType<SessionStateFunctionEntry>().Select(f => f.Name).ToHashSet(StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Collects the functions the caller defined before Start-PodeServer (in a script, a job's
+    /// script block, the console), as Pode makes them available to routes.
+    /// </summary>
+    internal void AddFunctionsFrom(IEnumerable<FunctionInfo> functions)
+    {
+        foreach (var f in functions)
+        {
+            if (f.Module is null && !BuiltInFunctions.Value.Contains(f.Name))
             {
-                Functions.Add(new SessionStateFunctionEntry(f.Name, ScriptDef.Body(f.Body.Extent.Text)));
+                AddFunction(f.Name, f.Definition);
             }
+        }
+    }
+
+    private void AddFunction(string name, string body)
+    {
+        if (Functions.All(e => !e.Name.Equals(name, StringComparison.OrdinalIgnoreCase)))
+        {
+            Functions.Add(new SessionStateFunctionEntry(name, body));
         }
     }
 

@@ -231,6 +231,90 @@ internal sealed class TimerScheduler(PodeContext context) : IDisposable
         _wake.Set();
     }
 
+    /// <summary>The timers with these names (all when none are given), in name order.</summary>
+    public PodeTimer[] Timers(string[]? names)
+    {
+        lock (_gate)
+        {
+            return [.. _timers.Values.Where(t => names is not { Length: > 0 } || names.Contains(t.Name, StringComparer.OrdinalIgnoreCase)).OrderBy(t => t.Name, StringComparer.OrdinalIgnoreCase)];
+        }
+    }
+
+    /// <summary>The schedules with these names (all when none are given), in name order.</summary>
+    public PodeSchedule[] Schedules(string[]? names)
+    {
+        lock (_gate)
+        {
+            return [.. _schedules.Values.Where(s => names is not { Length: > 0 } || names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).OrderBy(s => s.Name, StringComparer.OrdinalIgnoreCase)];
+        }
+    }
+
+    /// <summary>Removes a timer (a run in progress finishes); false if there is none of that name.</summary>
+    public bool RemoveTimer(string name)
+    {
+        lock (_gate)
+        {
+            return _timers.Remove(name);
+        }
+    }
+
+    /// <summary>Removes a schedule (a run in progress finishes); false if there is none of that name.</summary>
+    public bool RemoveSchedule(string name)
+    {
+        lock (_gate)
+        {
+            return _schedules.Remove(name);
+        }
+    }
+
+    /// <summary>
+    /// Runs a timer once now, besides its interval (Invoke-PodeTimer), with other arguments if given;
+    /// false if there is no such timer. The run does not count towards the timer's limit.
+    /// </summary>
+    public bool InvokeTimer(string name, object?[]? arguments)
+    {
+        WorkerPool? pool;
+        PodeTimer? timer;
+        lock (_gate)
+        {
+            if (!_timers.TryGetValue(name, out timer))
+            {
+                return false;
+            }
+            EnsureTimerPool();
+            pool = _timerPool;
+        }
+        if (pool is null || !pool.TryPost(w => Execute(w, timer, arguments)))
+        {
+            Context.Log.Warning($"Timer '{name}' was not invoked: the Timers queue is full or the server is stopping.");
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Runs a schedule once now, besides its cron (Invoke-PodeSchedule), with extra named arguments;
+    /// false if there is no such schedule. The run does not count towards the schedule's limit.
+    /// </summary>
+    public bool InvokeSchedule(string name, Hashtable? arguments)
+    {
+        WorkerPool? pool;
+        PodeSchedule? schedule;
+        lock (_gate)
+        {
+            if (!_schedules.TryGetValue(name, out schedule))
+            {
+                return false;
+            }
+            EnsureSchedulePool();
+            pool = _schedulePool;
+        }
+        if (pool is null || !pool.TryPost(w => RunSchedule(w, schedule, arguments)))
+        {
+            Context.Log.Warning($"Schedule '{name}' was not invoked: the Schedules queue is full or the server is stopping.");
+        }
+        return true;
+    }
+
     /// <summary>Starts the clock of the timers and schedules added so far, and the scheduler thread.</summary>
     public void Start()
     {
@@ -399,17 +483,7 @@ internal sealed class TimerScheduler(PodeContext context) : IDisposable
     {
         try
         {
-            var timerEvent = new Hashtable(StringComparer.OrdinalIgnoreCase)
-            {
-                ["Lockable"] = Context.Lockable,
-                ["Sender"] = timer.Sender,
-                ["Timestamp"] = DateTime.UtcNow,
-                ["Metadata"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
-            };
-            if (!worker.Invoke(timer.Script, [new("TimerEvent", timerEvent)], out _))
-            {
-                Context.Log.Warning($"Timer '{timer.Name}' failed (error above); it keeps running.");
-            }
+            Execute(worker, timer, null);
         }
         finally
         {
@@ -418,6 +492,22 @@ internal sealed class TimerScheduler(PodeContext context) : IDisposable
                 timer.Running = false;
             }
             _wake.Set();
+        }
+    }
+
+    /// <summary>One run of a timer's script, with $TimerEvent.</summary>
+    private void Execute(Worker worker, PodeTimer timer, object?[]? arguments)
+    {
+        var timerEvent = new Hashtable(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Lockable"] = Context.Lockable,
+            ["Sender"] = timer.Sender,
+            ["Timestamp"] = DateTime.UtcNow,
+            ["Metadata"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
+        };
+        if (!worker.Invoke(timer.Script, [new("TimerEvent", timerEvent)], out _, arguments))
+        {
+            Context.Log.Warning($"Timer '{timer.Name}' failed (error above); it keeps running.");
         }
     }
 
@@ -455,7 +545,9 @@ internal sealed class TimerScheduler(PodeContext context) : IDisposable
         }
     }
 
-    private void RunSchedule(Worker worker, PodeSchedule schedule)
+    private void RunSchedule(Worker worker, PodeSchedule schedule) => RunSchedule(worker, schedule, null);
+
+    private void RunSchedule(Worker worker, PodeSchedule schedule, Hashtable? extra)
     {
         var scheduleEvent = new Hashtable(StringComparer.OrdinalIgnoreCase)
         {
@@ -465,9 +557,12 @@ internal sealed class TimerScheduler(PodeContext context) : IDisposable
             ["Metadata"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
         };
         var splat = new Hashtable(StringComparer.OrdinalIgnoreCase);
-        foreach (DictionaryEntry argument in schedule.Arguments)
+        foreach (var arguments in new[] { schedule.Arguments, extra ?? [] })
         {
-            splat[argument.Key] = argument.Value;
+            foreach (DictionaryEntry argument in arguments)
+            {
+                splat[argument.Key] = argument.Value;
+            }
         }
         if (schedule.TakesEvent)
         {

@@ -144,11 +144,12 @@ internal static class WebHandling
             object? data;
             try
             {
-                data = ParseBody(podeRequest);
+                data = RequestBody.Parse(podeRequest, route);
             }
-            catch (JsonException e)
+            catch (FormatException e)
             {
-                Refuse(request, 400, $"The request body is not valid JSON: {e.Message}");
+                Refuse(request, 400, e.Message);
+                ctx.Logging.Request(podeRequest, 400, 0, null);
                 return;
             }
             var response = new PodeResponse(request);
@@ -182,7 +183,20 @@ internal static class WebHandling
             {
                 // the client left, or the server answered 503 while stopping
             }
+            ctx.Logging.Request(podeRequest, response.Signal is null ? response.StatusCode : 101, response.Body.Length, UserOf(webEvent));
         }
+    }
+
+    /// <summary>The authenticated user's name for the request log, if a user is known.</summary>
+    private static string? UserOf(Hashtable webEvent)
+    {
+        var user = (webEvent["Auth"] as IDictionary)?["User"];
+        return user switch
+        {
+            null => null,
+            IDictionary table => table["Username"]?.ToString(),
+            _ => PSObject.AsPSObject(user).Properties["Username"]?.Value?.ToString(),
+        };
     }
 
     private static Hashtable Parameters(IReadOnlyList<KeyValuePair<string, string>> pairs)
@@ -215,23 +229,4 @@ internal static class WebHandling
     }
 
     private static string Decode(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
-
-    /// <summary>$WebEvent.Data: JSON to a hashtable, a form to a hashtable, other text as it is.</summary>
-    private static object? ParseBody(PodeRequest request)
-    {
-        if (request.RawBody.Length == 0)
-        {
-            return new Hashtable(StringComparer.OrdinalIgnoreCase);
-        }
-        var type = request.ContentType.Split(';')[0].Trim().ToLowerInvariant();
-        if (type.EndsWith("/json") || type.EndsWith("+json"))
-        {
-            return Json.Deserialize(request.Body, asHashtable: true);
-        }
-        if (type == "application/x-www-form-urlencoded")
-        {
-            return ParseQuery(request.Body);
-        }
-        return request.Body;
-    }
 }
