@@ -27,6 +27,9 @@ print(json.dumps([[f.name, f.type, s.name, s.labels, s.value]
                   for f in text_string_to_metric_families(sys.stdin.read()) for s in f.samples]))
 "#;
 
+/// A sample as the parser prints it: family, type, sample name, labels, value.
+type Row = (String, String, String, HashMap<String, String>, f64);
+
 /// One parsed sample.
 #[derive(Debug, Clone)]
 struct Sample {
@@ -51,7 +54,7 @@ impl Scrape {
         std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), text.as_bytes()).expect("write to the parser");
         let out = child.wait_with_output().expect("the parser runs");
         assert!(out.status.success(), "prometheus_client rejected the text:\n{}\n---\n{text}", String::from_utf8_lossy(&out.stderr));
-        let rows: Vec<(String, String, String, HashMap<String, String>, f64)> = serde_json::from_slice(&out.stdout).expect("the parser's JSON");
+        let rows: Vec<Row> = serde_json::from_slice(&out.stdout).expect("the parser's JSON");
         let mut samples: HashMap<String, Vec<Sample>> = HashMap::new();
         for (_family, family_type, name, labels, value) in rows {
             samples.entry(name).or_default().push(Sample { family_type, labels, value });
