@@ -85,6 +85,7 @@ Describe 'PsWebSocket installed from the package' {
             $a = Connect-TestWebSocket "$($server.Ws)/msg"
             $id = (Receive-TestWebSocket $a -AsJson).clientId
             (Receive-TestWebSocket $a -AsJson).clients | Should -Be @($id)
+            (Receive-TestWebSocket $a -AsJson).type | Should -Be 'join'
             Send-TestWebSocket $a '{"message":"installed"}'
             $message = Receive-TestWebSocket $a -AsJson
             $message.type | Should -Be 'message'
