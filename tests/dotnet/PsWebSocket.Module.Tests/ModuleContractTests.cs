@@ -19,7 +19,7 @@ public class ModuleContractTests
         // http
         "Add-PodeRoute", "Add-PodeStaticRoute", "Write-PodeTextResponse", "Write-PodeJsonResponse", "Write-PodeHtmlResponse",
         "Write-PodeFileResponse", "Write-PodeViewResponse", "Set-PodeResponseStatus", "Set-PodeViewEngine", "Move-PodeResponseUrl",
-        "Set-PodeResponseAttachment",
+        "Set-PodeResponseAttachment", "Set-PodeHeader", "Add-PodeHeader", "Set-PodeCookie", "Get-PodeCookie", "Write-PodeErrorResponse",
         // logging and the terminal
         "New-PodeLogTerminalMethod", "New-PodeLogFileMethod", "New-PodeLogCustomMethod", "New-PodeLoggingMethod", "Enable-PodeLogErrorType",
         "Enable-PodeErrorLogging", "Enable-PodeLogRequestType", "Enable-PodeRequestLogging", "Add-PodeLogger", "Write-PodeLog",

@@ -266,8 +266,8 @@ internal sealed class SessionRequest
             }
             else
             {
-                request.Response.Headers["Set-Cookie"] = $"{settings.Name}={value}; Path=/; Expires={expiry:R}"
-                    + (settings.HttpOnly ? "; HttpOnly" : "") + (settings.Secure ? "; Secure" : "");
+                request.Response.AddHeader("Set-Cookie", $"{settings.Name}={value}; Path=/; Expires={expiry:R}"
+                    + (settings.HttpOnly ? "; HttpOnly" : "") + (settings.Secure ? "; Secure" : ""));
             }
             _sent = true;
         }
@@ -301,7 +301,7 @@ internal sealed class SessionRequest
         _service.End(Id);
         if (!UseHeaders)
         {
-            request.Response.Headers["Set-Cookie"] = $"{_service.Settings.Name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+            request.Response.AddHeader("Set-Cookie", $"{_service.Settings.Name}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
         }
         Table.Clear();
         request.WebEvent["Session"] = null;

@@ -70,6 +70,17 @@ public sealed class PodeResponse
     /// <summary>The signal connection the request was upgraded to, if it was.</summary>
     public PodeSignalConnection? Signal { get; internal set; }
 
+    /// <summary>Adds a value to a header: a header given twice is sent once per value (Set-Cookie, say).</summary>
+    public void AddHeader(string name, string value)
+    {
+        Headers[name] = Headers[name] switch
+        {
+            null => value,
+            object[] values => values.Append(value).ToArray(),
+            var one => new object[] { one, value },
+        };
+    }
+
     /// <summary>Sets the body and its content type.</summary>
     public void SetBody(byte[] body, string contentType)
     {
@@ -91,7 +102,10 @@ public sealed class PodeResponse
         var headers = new List<KeyValuePair<string, string>>();
         foreach (DictionaryEntry h in Headers)
         {
-            headers.Add(new(h.Key.ToString()!, LanguagePrimitives.ConvertTo<string>(h.Value)));
+            foreach (var value in h.Value as object?[] ?? [h.Value])
+            {
+                headers.Add(new(h.Key.ToString()!, LanguagePrimitives.ConvertTo<string>(value)));
+            }
         }
         if (ContentType is { Length: > 0 } && !Headers.ContainsKey("Content-Type"))
         {
