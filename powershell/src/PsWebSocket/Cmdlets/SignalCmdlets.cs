@@ -75,7 +75,7 @@ public sealed class ConvertToPodeSignalConnectionCommand : PodeCmdlet
                 throw;
             }
         }, "SignalUpgradeFailed", Name);
-        response.Signal = new PodeSignalConnection(info);
+        response.Signal = new PodeSignalConnection(info, context.Server);
         webEvent["Signal"] = response.Signal;
     }
 }

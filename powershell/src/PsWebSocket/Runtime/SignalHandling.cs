@@ -8,11 +8,18 @@ namespace PsWebSocket.Runtime;
 
 /// <summary>
 /// A signal connection as scripts see it: <c>$WebEvent.Signal</c> (Name, Group,
-/// ClientId, IsLocal, IsGlobal) and the sender in <c>$SignalEvent.Signal</c>.
+/// ClientId, IsLocal, IsGlobal) and the sender in <c>$SignalEvent.Signal</c>, with the
+/// methods of Pode's PodeSignal that scripts call: Send, Close, IsClosed, LastActivity.
 /// </summary>
 public sealed class PodeSignalConnection
 {
-    internal PodeSignalConnection(ConnectionInfo info) => Info = info;
+    private readonly NativeServer _server;
+
+    internal PodeSignalConnection(ConnectionInfo info, NativeServer server)
+    {
+        Info = info;
+        _server = server;
+    }
 
     internal ConnectionInfo Info { get; }
 
@@ -34,6 +41,36 @@ public sealed class PodeSignalConnection
     public string ConnectionType => "Signal";
     /// <summary>When it opened (UTC).</summary>
     public DateTime Timestamp => Info.Opened;
+    /// <summary>When the client last sent something, as of the event or upgrade this object came with (UTC).</summary>
+    public DateTime LastActivity => Info.LastActivity;
+    /// <summary>True once the connection has closed (asked of the engine now).</summary>
+    public bool IsClosed => !_server.IsOpen(Info.Id);
+
+    /// <summary>Sends a text message to this connection only; false if it has closed.</summary>
+    public bool Send(string message)
+    {
+        try
+        {
+            _server.SendDirect(Info.Id, System.Text.Encoding.UTF8.GetBytes(message), binary: false);
+            return true;
+        }
+        catch (PswsException e) when (e.Status == PswsStatus.UnknownConnection)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Closes the connection (Close 1000); nothing happens if it has closed already.</summary>
+    public void Close()
+    {
+        try
+        {
+            _server.CloseConnection(Info.Id, 1000, "");
+        }
+        catch (PswsException e) when (e.Status == PswsStatus.UnknownConnection)
+        {
+        }
+    }
 
     /// <summary>Pode's connection snapshot ($TriggeredEvent.Connection).</summary>
     public Hashtable ToHashtable(bool closed) => new(StringComparer.OrdinalIgnoreCase)
@@ -106,7 +143,7 @@ internal static class SignalHandling
             ctx.Log.Error(new ErrorRecord(e, "SignalMessageInvalid", ErrorCategory.InvalidData, s.MessageJson));
             return;
         }
-        var sender = new PodeSignalConnection(s.Connection);
+        var sender = new PodeSignalConnection(s.Connection, ctx.Server);
         var signalEvent = new Hashtable(StringComparer.OrdinalIgnoreCase)
         {
             ["Data"] = new Hashtable(StringComparer.OrdinalIgnoreCase)
@@ -136,7 +173,7 @@ internal static class SignalHandling
 
     public static void RunConnectionEvent(PodeContext ctx, Worker worker, EventRegistration[] handlers, ConnectionInfo connection, string type, DisconnectEvent? disconnect)
     {
-        var signal = new PodeSignalConnection(connection);
+        var signal = new PodeSignalConnection(connection, ctx.Server);
         var auth = (disconnect is null ? ctx.SignalAuth.Of(connection.Id) : ctx.SignalAuth.Forget(connection.Id))?.Auth;
         foreach (var handler in handlers)
         {

@@ -184,7 +184,7 @@ internal static class WebHandling
                 ["ContentType"] = podeRequest.ContentType,
                 ["Metadata"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
                 ["Cookies"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
-                ["Signal"] = info.Signal is null ? null : new PodeSignalConnection(info.Signal),
+                ["Signal"] = info.Signal is null ? null : new PodeSignalConnection(info.Signal, ctx.Server),
                 ["Auth"] = new Hashtable(StringComparer.OrdinalIgnoreCase),
                 ["Session"] = null,
             };

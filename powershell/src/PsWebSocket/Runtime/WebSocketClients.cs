@@ -8,13 +8,20 @@ namespace PsWebSocket.Runtime;
 
 /// <summary>
 /// An external WebSocket connection as scripts see it (<c>$WsEvent.Request.WebSocket</c>):
-/// Pode's Name, URL, ContentType and IsConnected, plus State.
+/// Pode's Name, URL, ContentType and IsConnected, plus State, and the methods of Pode's
+/// PodeWebSocket that scripts call: Send, Reconnect, Disconnect (as Send-, Reset- and
+/// Disconnect-PodeWebSocket).
 /// </summary>
 public sealed class PodeWebSocket
 {
     private readonly WebSocketConnection _connection;
+    private readonly WebSocketClients _owner;
 
-    internal PodeWebSocket(WebSocketConnection connection) => _connection = connection;
+    internal PodeWebSocket(WebSocketConnection connection, WebSocketClients owner)
+    {
+        _connection = connection;
+        _owner = owner;
+    }
 
     /// <summary>The connection's Name (Connect-PodeWebSocket -Name).</summary>
     public string Name => _connection.Name;
@@ -36,6 +43,19 @@ public sealed class PodeWebSocket
         NativeClientState.Disconnected => "Disconnected",
         _ => "Removed",
     };
+
+    /// <summary>Sends a message: a string as it is, anything else converted by the connection's ContentType.</summary>
+    public void Send(object? message) =>
+        _owner.Send(Name, Encoding.UTF8.GetBytes(WebSocketContent.Convert(message, ContentType, 10)), binary: false);
+
+    /// <summary>Reconnects to the same URL.</summary>
+    public void Reconnect() => _owner.Reset(Name, null);
+
+    /// <summary>Reconnects to another URL.</summary>
+    public void Reconnect(string url) => _owner.Reset(Name, url);
+
+    /// <summary>Closes the connection; the Name stays registered (Reconnect opens it again).</summary>
+    public void Disconnect() => _owner.Disconnect(Name);
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({URL})";
@@ -74,14 +94,14 @@ public sealed class PodeWebSocketRequest
 /// <summary>One registered external connection (Connect-PodeWebSocket).</summary>
 internal sealed class WebSocketConnection
 {
-    internal WebSocketConnection(string name, string url, string contentType, ScriptDef script, NativeClient client)
+    internal WebSocketConnection(string name, string url, string contentType, ScriptDef script, NativeClient client, WebSocketClients owner)
     {
         Name = name;
         Url = url;
         ContentType = contentType;
         Script = script;
         Client = client;
-        Public = new PodeWebSocket(this);
+        Public = new PodeWebSocket(this, owner);
     }
 
     public string Name { get; }
@@ -250,7 +270,7 @@ internal sealed class WebSocketClients : IDisposable
                 throw new PswsException(PswsStatus.NameInUse, $"Already connected to WebSocket with name '{name}'.");
             }
             var client = ClientFor(settings);
-            connection = new WebSocketConnection(name, url, contentType, script, client);
+            connection = new WebSocketConnection(name, url, contentType, script, client, this);
             // Registered before the handshake: the first message may arrive before Connect returns.
             _connections[name] = connection;
         }
