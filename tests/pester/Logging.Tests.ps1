@@ -1,6 +1,6 @@
 # Logging as in Pode: errors of routes, signal routes, events, timers and schedules reach the error
 # log in Pode's format, requests (upgrades included) reach the request log in the Combined Log
-# Format, through terminal, file and custom methods; -Quiet silences the terminal.
+# Format, through terminal, file and custom methods; -Quiet (and -Daemon) silences the terminal.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'Helpers/PsWebSocket.TestHelpers.psm1') -Force
@@ -142,11 +142,14 @@ Describe 'The terminal, and Pode''s older names' {
         }
     }
 
-    It 'writes nothing to the terminal with -Quiet, but still the error stream' {
+    It 'writes nothing to the terminal with <Switch>, but still the error stream' -TestCases @(
+        @{ Switch = '-Quiet' }
+        @{ Switch = '-Daemon' }
+    ) {
         $logs = New-LogFolder
         $server = Start-TestServer -Port (Get-FreeTcpPort) -ScriptBlock ([scriptblock]::Create(@"
 param(`$Port)
-Start-PodeServer -Quiet {
+Start-PodeServer $Switch {
     Add-PodeEndpoint -Address 127.0.0.1 -Port `$Port -Protocol Http
     New-PodeLoggingMethod -Terminal | Enable-PodeErrorLogging
     New-PodeLoggingMethod -File -Path '$logs' -Name 'requests' | Enable-PodeRequestLogging

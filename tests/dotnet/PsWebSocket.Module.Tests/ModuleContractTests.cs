@@ -26,7 +26,7 @@ public class ModuleContractTests
         "Write-PodeErrorLog", "Write-PodeHost", "Out-PodeHost",
         // middleware, sessions and authentication
         "Add-PodeMiddleware", "Remove-PodeMiddleware", "Enable-PodeSessionMiddleware", "Save-PodeSession", "Remove-PodeSession",
-        "Get-PodeSessionId", "New-PodeAuthScheme", "Add-PodeAuth", "Test-PodeAuthUser", "Get-PodeAuthUser", "Register-PodeAuthEvent",
+        "Get-PodeSessionId", "New-PodeAuthScheme", "ConvertTo-PodeJwt", "Add-PodeAuth", "Test-PodeAuthUser", "Get-PodeAuthUser", "Register-PodeAuthEvent",
         // timers, schedules, state
         "Add-PodeTimer", "Invoke-PodeTimer", "Get-PodeTimer", "Remove-PodeTimer", "Test-PodeTimer",
         "Add-PodeSchedule", "Invoke-PodeSchedule", "Get-PodeSchedule", "Remove-PodeSchedule", "Test-PodeSchedule",

@@ -79,6 +79,18 @@ public sealed class NewPodeAuthSchemeCommand : PodeCmdlet
     [Parameter(ParameterSetName = ApiKeySet)]
     public string? LocationName { get; set; }
 
+    /// <summary><para type="description">The Bearer token or API key is a JWT: the script block gets its payload, after
+    /// the signature (with -Secret) and the exp and nbf claims are checked; a JWT that fails them is refused 400.</para></summary>
+    [Parameter(ParameterSetName = BearerSet)]
+    [Parameter(ParameterSetName = ApiKeySet)]
+    public SwitchParameter AsJWT { get; set; }
+
+    /// <summary><para type="description">The secret (a string or bytes) a -AsJWT token is signed with (HS256, HS384,
+    /// HS512); without it, only unsigned ("none") tokens are accepted.</para></summary>
+    [Parameter(ParameterSetName = BearerSet)]
+    [Parameter(ParameterSetName = ApiKeySet)]
+    public object? Secret { get; set; }
+
     /// <summary><para type="description">The realm of the WWW-Authenticate header (default User).</para></summary>
     [Parameter]
     public string? Realm { get; set; }
@@ -117,6 +129,11 @@ public sealed class NewPodeAuthSchemeCommand : PodeCmdlet
                 arguments["Encoding"] = Encoding;
                 arguments["HeaderTag"] = HeaderTag;
                 break;
+        }
+        if (AsJWT)
+        {
+            arguments["AsJWT"] = true;
+            arguments["Secret"] = JwtSecret.ToBytes(Secret);
         }
         WriteObject(new PodeAuthScheme(name, Realm is { Length: > 0 } ? Realm : "User", arguments));
     }

@@ -69,6 +69,13 @@ public sealed class StartPodeServerCommand : PodeCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
+    /// <summary>
+    /// <para type="description">Runs the server as a daemon (a service or a background job): as -Quiet, no terminal
+    /// output from the server.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Daemon { get; set; }
+
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
@@ -91,7 +98,7 @@ public sealed class StartPodeServerCommand : PodeCmdlet
             }
             _context.EnabledPools.Add(pool);
         }
-        _context.Quiet = Quiet;
+        _context.Quiet = Quiet || Daemon;
         _context.AddFunctionsFrom(script.Ast);
         _context.AddFunctionsFrom(InvokeCommand.GetCommands("*", CommandTypes.Function, nameIsPattern: true).OfType<FunctionInfo>());
         if (MyInvocation.ScriptName is { Length: > 0 } file && File.Exists(file))
@@ -108,7 +115,7 @@ public sealed class StartPodeServerCommand : PodeCmdlet
         {
             script.Invoke();
             Call(_context.Start, "PodeServerStartFailed", null);
-            foreach (var endpoint in Quiet ? [] : _context.Bound)
+            foreach (var endpoint in _context.Quiet ? [] : _context.Bound)
             {
                 WriteVerbose($"Listening on {endpoint.Protocol.ToString().ToLowerInvariant()}://{endpoint.Address}:{endpoint.Port} ({endpoint.Name})");
             }

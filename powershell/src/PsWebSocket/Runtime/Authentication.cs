@@ -21,7 +21,7 @@ public sealed class PodeAuthScheme
     public string Name { get; }
     /// <summary>The realm of the WWW-Authenticate header (default User).</summary>
     public string Realm { get; }
-    /// <summary>The scheme's options (HeaderTag, Encoding, Fields, Location, LocationName, Scopes).</summary>
+    /// <summary>The scheme's options (HeaderTag, Encoding, Fields, Location, LocationName, Scopes, AsJWT, Secret).</summary>
     public Hashtable Arguments { get; }
 }
 
@@ -207,6 +207,23 @@ internal static class AuthSchemes
     private static Credentials Fail(int code, string message, string? challenge = null) => new([], new AuthFailure(code, message, challenge));
 
     public static Credentials Read(PodeAuthScheme scheme, RequestContext request)
+    {
+        var read = ReadRaw(scheme, request);
+        if (read.Failure is not null || scheme.Arguments["AsJWT"] is not true)
+        {
+            return read;
+        }
+        try
+        {
+            return new([Jwt.Read((string)read.Values[0]!, scheme.Arguments["Secret"] as byte[])], null);
+        }
+        catch (JwtException e)
+        {
+            return Fail(400, e.Message, scheme.Name == "Bearer" ? Challenge(scheme.Arguments, "invalid_token", null) : null);
+        }
+    }
+
+    private static Credentials ReadRaw(PodeAuthScheme scheme, RequestContext request)
     {
         var options = scheme.Arguments;
         switch (scheme.Name)
