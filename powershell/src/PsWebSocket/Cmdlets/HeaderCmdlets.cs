@@ -13,17 +13,8 @@ public abstract class PodeResponseCmdlet : PodeCmdlet
         ?? throw new PSInvalidOperationException($"{MyInvocation.MyCommand.Name} can only be used inside a route (Add-PodeRoute).");
 }
 
-/// <summary>
-/// <para type="synopsis">Sets a response header, replacing any value it had.</para>
-/// <para type="description">As Pode's Set-PodeHeader. -Secret signs the value (s:value.signature, HMAC-SHA256).</para>
-/// <example>
-///   <code>Add-PodeRoute -Method Get -Path '/' -ScriptBlock { Set-PodeHeader -Name 'X-Version' -Value '1.2'; Write-PodeTextResponse -Value 'ok' }</code>
-///   <para>Answers with an X-Version header.</para>
-/// </example>
-/// </summary>
-[Cmdlet(VerbsCommon.Set, "PodeHeader")]
-[OutputType(typeof(void))]
-public sealed class SetPodeHeaderCommand : PodeResponseCmdlet
+/// <summary>A header cmdlet's -Name, -Value and -Secret.</summary>
+public abstract class PodeHeaderCmdlet : PodeResponseCmdlet
 {
     /// <summary><para type="description">The header's name.</para></summary>
     [Parameter(Mandatory = true)]
@@ -34,12 +25,28 @@ public sealed class SetPodeHeaderCommand : PodeResponseCmdlet
     [Parameter]
     public string Value { get; set; } = "";
 
-    /// <summary><para type="description">A secret to sign the value with.</para></summary>
+    /// <summary><para type="description">A secret to sign the value with (s:value.signature, HMAC-SHA256).</para></summary>
     [Parameter]
     public string? Secret { get; set; }
 
+    /// <summary>The value, signed when -Secret is given.</summary>
+    private protected string SignedValue => Secret is { Length: > 0 } ? ValueSigner.Sign(Value, Secret) : Value;
+}
+
+/// <summary>
+/// <para type="synopsis">Sets a response header, replacing any value it had.</para>
+/// <para type="description">As Pode's Set-PodeHeader. -Secret signs the value (s:value.signature, HMAC-SHA256).</para>
+/// <example>
+///   <code>Add-PodeRoute -Method Get -Path '/' -ScriptBlock { Set-PodeHeader -Name 'X-Version' -Value '1.2'; Write-PodeTextResponse -Value 'ok' }</code>
+///   <para>Answers with an X-Version header.</para>
+/// </example>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "PodeHeader")]
+[OutputType(typeof(void))]
+public sealed class SetPodeHeaderCommand : PodeHeaderCmdlet
+{
     /// <inheritdoc/>
-    protected override void EndProcessing() => Response.Headers[Name] = Secret is { Length: > 0 } ? ValueSigner.Sign(Value, Secret) : Value;
+    protected override void EndProcessing() => Response.Headers[Name] = SignedValue;
 }
 
 /// <summary>
@@ -52,23 +59,10 @@ public sealed class SetPodeHeaderCommand : PodeResponseCmdlet
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "PodeHeader")]
 [OutputType(typeof(void))]
-public sealed class AddPodeHeaderCommand : PodeResponseCmdlet
+public sealed class AddPodeHeaderCommand : PodeHeaderCmdlet
 {
-    /// <summary><para type="description">The header's name.</para></summary>
-    [Parameter(Mandatory = true)]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
-
-    /// <summary><para type="description">The value to add.</para></summary>
-    [Parameter]
-    public string Value { get; set; } = "";
-
-    /// <summary><para type="description">A secret to sign the value with.</para></summary>
-    [Parameter]
-    public string? Secret { get; set; }
-
     /// <inheritdoc/>
-    protected override void EndProcessing() => Response.AddHeader(Name, Secret is { Length: > 0 } ? ValueSigner.Sign(Value, Secret) : Value);
+    protected override void EndProcessing() => Response.AddHeader(Name, SignedValue);
 }
 
 /// <summary>

@@ -326,44 +326,16 @@ public sealed class AddPodeSignalRouteCommand : PodeCmdlet
 /// </example>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Register, "PodeSignalEvent")]
-public sealed class RegisterPodeSignalEventCommand : PodeCmdlet
+public sealed class RegisterPodeSignalEventCommand : RegisterConnectionEventCmdlet
 {
-    /// <summary><para type="description">Connection Names the event applies to.</para></summary>
-    [Parameter(Mandatory = true)]
-    public string[] Name { get; set; } = [];
-
     /// <summary><para type="description">Connect or Disconnect.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateSet("Connect", "Disconnect")]
     public string Type { get; set; } = "";
 
-    /// <summary><para type="description">A name for this registration (unique per Name and Type).</para></summary>
-    [Parameter(Mandatory = true)]
-    public string EventName { get; set; } = "";
+    private protected override string EventType => Type;
 
-    /// <summary><para type="description">The script block.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public ScriptBlock? ScriptBlock { get; set; }
+    private protected override EventTable TableOf(PodeContext context) => context.SignalEvents;
 
-    /// <summary><para type="description">Arguments splatted into the script block.</para></summary>
-    [Parameter]
-    public object?[]? ArgumentList { get; set; }
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord()
-    {
-        var context = Context;
-        var script = Capture(ScriptBlock, null, ArgumentList);
-        foreach (var name in Name)
-        {
-            try
-            {
-                context.SignalEvents.Add(new EventRegistration(name, Type, EventName, script));
-            }
-            catch (ArgumentException e)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "SignalEventExists", ErrorCategory.ResourceExists, EventName));
-            }
-        }
-    }
+    private protected override string ErrorIdPrefix => "SignalEvent";
 }

@@ -15,38 +15,21 @@ namespace PsWebSocket.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Unregister, "PodeSignalEvent")]
 [OutputType(typeof(void))]
-public sealed class UnregisterPodeSignalEventCommand : PodeCmdlet
+public sealed class UnregisterPodeSignalEventCommand : UnregisterConnectionEventCmdlet
 {
-    /// <summary><para type="description">Connection Names to remove the event from.</para></summary>
-    [Parameter(Mandatory = true)]
-    public string[] Name { get; set; } = [];
-
     /// <summary><para type="description">Connect or Disconnect.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateSet("Connect", "Disconnect")]
     public string Type { get; set; } = "";
 
-    /// <summary><para type="description">The name the event was registered with.</para></summary>
-    [Parameter(Mandatory = true)]
-    public string EventName { get; set; } = "";
+    private protected override string EventType => Type;
 
-    /// <inheritdoc/>
-    protected override void EndProcessing()
-    {
-        var context = Context;
-        foreach (var name in Name)
-        {
-            if (!context.SignalEvents.For(name, Type).Any(h => h.EventName.Equals(EventName, StringComparison.OrdinalIgnoreCase)))
-            {
-                Fail("SignalEventNotRegistered", ErrorCategory.ObjectNotFound, EventName,
-                    $"{Type} event not registered for Signal connection {name}: {EventName}. Get-PodeSignalEvent -Name '{name}' -Type {Type} lists the registered ones.");
-            }
-        }
-        foreach (var name in Name)
-        {
-            context.SignalEvents.Remove(name, Type, EventName);
-        }
-    }
+    private protected override EventTable TableOf(PodeContext context) => context.SignalEvents;
+
+    private protected override string ErrorIdPrefix => "SignalEvent";
+
+    private protected override string NotRegistered(string name) =>
+        $"{Type} event not registered for Signal connection {name}: {EventName}. Get-PodeSignalEvent -Name '{name}' -Type {Type} lists the registered ones.";
 }
 
 /// <summary>

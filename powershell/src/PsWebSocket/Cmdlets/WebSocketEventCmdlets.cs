@@ -18,46 +18,18 @@ namespace PsWebSocket.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Register, "PodeWebSocketEvent")]
 [OutputType(typeof(void))]
-public sealed class RegisterPodeWebSocketEventCommand : PodeCmdlet
+public sealed class RegisterPodeWebSocketEventCommand : RegisterConnectionEventCmdlet
 {
-    /// <summary><para type="description">Names of external WebSocket connections (Connect-PodeWebSocket -Name).</para></summary>
-    [Parameter(Mandatory = true)]
-    public string[] Name { get; set; } = [];
-
     /// <summary><para type="description">Disconnected, Reconnecting, Reconnected or ReconnectFailed.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateSet("Disconnected", "Reconnecting", "Reconnected", "ReconnectFailed")]
     public string Type { get; set; } = "";
 
-    /// <summary><para type="description">A name for this registration (unique per connection Name and type).</para></summary>
-    [Parameter(Mandatory = true)]
-    public string EventName { get; set; } = "";
+    private protected override string EventType => Type;
 
-    /// <summary><para type="description">The script block to run, with $WsEvent.</para></summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public ScriptBlock? ScriptBlock { get; set; }
+    private protected override EventTable TableOf(PodeContext context) => context.WebSocketEvents;
 
-    /// <summary><para type="description">Arguments splatted into the script block.</para></summary>
-    [Parameter]
-    public object?[]? ArgumentList { get; set; }
-
-    /// <inheritdoc/>
-    protected override void ProcessRecord()
-    {
-        var context = Context;
-        var script = Capture(ScriptBlock, null, ArgumentList);
-        foreach (var name in Name)
-        {
-            try
-            {
-                context.WebSocketEvents.Add(new EventRegistration(name, Type, EventName, script));
-            }
-            catch (ArgumentException e)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "WebSocketEventExists", ErrorCategory.ResourceExists, EventName));
-            }
-        }
-    }
+    private protected override string ErrorIdPrefix => "WebSocketEvent";
 }
 
 /// <summary>
@@ -71,35 +43,18 @@ public sealed class RegisterPodeWebSocketEventCommand : PodeCmdlet
 /// </summary>
 [Cmdlet(VerbsLifecycle.Unregister, "PodeWebSocketEvent")]
 [OutputType(typeof(void))]
-public sealed class UnregisterPodeWebSocketEventCommand : PodeCmdlet
+public sealed class UnregisterPodeWebSocketEventCommand : UnregisterConnectionEventCmdlet
 {
-    /// <summary><para type="description">Names of external WebSocket connections.</para></summary>
-    [Parameter(Mandatory = true)]
-    public string[] Name { get; set; } = [];
-
     /// <summary><para type="description">Disconnected, Reconnecting, Reconnected or ReconnectFailed.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateSet("Disconnected", "Reconnecting", "Reconnected", "ReconnectFailed")]
     public string Type { get; set; } = "";
 
-    /// <summary><para type="description">The name the event was registered with.</para></summary>
-    [Parameter(Mandatory = true)]
-    public string EventName { get; set; } = "";
+    private protected override string EventType => Type;
 
-    /// <inheritdoc/>
-    protected override void EndProcessing()
-    {
-        var context = Context;
-        foreach (var name in Name)
-        {
-            if (!context.WebSocketEvents.For(name, Type).Any(h => h.EventName.Equals(EventName, StringComparison.OrdinalIgnoreCase)))
-            {
-                Fail("WebSocketEventNotRegistered", ErrorCategory.ObjectNotFound, EventName, $"{Type} event not registered for WebSocket {name}: {EventName}.");
-            }
-        }
-        foreach (var name in Name)
-        {
-            context.WebSocketEvents.Remove(name, Type, EventName);
-        }
-    }
+    private protected override EventTable TableOf(PodeContext context) => context.WebSocketEvents;
+
+    private protected override string ErrorIdPrefix => "WebSocketEvent";
+
+    private protected override string NotRegistered(string name) => $"{Type} event not registered for WebSocket {name}: {EventName}.";
 }
