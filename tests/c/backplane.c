@@ -162,6 +162,18 @@ static bool linked(fixture *f) {
   }
 }
 
+/* Waits until A's outbox is empty: B can deliver an entry before A has read Redis's reply. */
+static bool acknowledged(fixture *f, struct psws_backplane_status *status) {
+  int64_t deadline = now_ms() + g_timeout_ms;
+  for (;;) {
+    if (psws_server_backplane_status(f->a, status) != PSWS_STATUS_OK)
+      return EXPECT(false, "psws_server_backplane_status failed");
+    if (status->outbox_depth == 0) return true;
+    if (now_ms() > deadline) return EXPECT(false, "A's outbox did not empty");
+    sleep_ms(20);
+  }
+}
+
 /* A send on A reaches a client of B; B's client shows in A's list. */
 static int across(fixture *f) {
   struct psws_client_config client_config;
@@ -191,7 +203,7 @@ static int across(fixture *f) {
   EXPECT(it->data_len == 6 && memcmp(it->data, "from a", 6) == 0, "B's client got '%s'", (char *)it->data);
   item_free(it);
 
-  TRY(psws_server_backplane_status(f->a, &status));
+  REQUIRE(acknowledged(f, &status), "A's broadcast was not acknowledged");
   EXPECT(status.enabled && status.published == 1 && status.dropped == 0 && status.outbox_depth == 0,
          "A: published %llu dropped %llu depth %llu", (unsigned long long)status.published,
          (unsigned long long)status.dropped, (unsigned long long)status.outbox_depth);

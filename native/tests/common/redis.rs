@@ -102,6 +102,13 @@ pub fn status(node: &TestServer) -> BackplaneStatus {
     node.server.backplane_status().expect("the node has a backplane")
 }
 
+/// Waits until the node's outbox is empty (Redis has acknowledged every broadcast: a peer node
+/// can deliver an entry before its publisher reads the reply) and returns how many it published.
+pub async fn acknowledged(node: &TestServer) -> u64 {
+    eventually("the node's outbox to empty", || status(node).outbox_depth == 0).await;
+    status(node).published
+}
+
 /// Waits (up to [`LIMIT`]) until `ready` holds.
 pub async fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
     super::within(what, async {
