@@ -13,15 +13,15 @@ public abstract class PodeResponseCmdlet : PodeCmdlet
         ?? throw new PSInvalidOperationException($"{MyInvocation.MyCommand.Name} can only be used inside a route (Add-PodeRoute).");
 }
 
-/// <summary>A header cmdlet's -Name, -Value and -Secret.</summary>
-public abstract class PodeHeaderCmdlet : PodeResponseCmdlet
+/// <summary>The -Name, -Value and -Secret of the header and cookie cmdlets.</summary>
+public abstract class SignedValueCmdlet : PodeResponseCmdlet
 {
-    /// <summary><para type="description">The header's name.</para></summary>
+    /// <summary><para type="description">The header's or cookie's name.</para></summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
-    /// <summary><para type="description">The header's value.</para></summary>
+    /// <summary><para type="description">The header's or cookie's value.</para></summary>
     [Parameter]
     public string Value { get; set; } = "";
 
@@ -43,7 +43,7 @@ public abstract class PodeHeaderCmdlet : PodeResponseCmdlet
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "PodeHeader")]
 [OutputType(typeof(void))]
-public sealed class SetPodeHeaderCommand : PodeHeaderCmdlet
+public sealed class SetPodeHeaderCommand : SignedValueCmdlet
 {
     /// <inheritdoc/>
     protected override void EndProcessing() => Response.Headers[Name] = SignedValue;
@@ -59,7 +59,7 @@ public sealed class SetPodeHeaderCommand : PodeHeaderCmdlet
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "PodeHeader")]
 [OutputType(typeof(void))]
-public sealed class AddPodeHeaderCommand : PodeHeaderCmdlet
+public sealed class AddPodeHeaderCommand : SignedValueCmdlet
 {
     /// <inheritdoc/>
     protected override void EndProcessing() => Response.AddHeader(Name, SignedValue);
@@ -78,21 +78,8 @@ public sealed class AddPodeHeaderCommand : PodeHeaderCmdlet
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "PodeCookie")]
 [OutputType(typeof(void))]
-public sealed class SetPodeCookieCommand : PodeResponseCmdlet
+public sealed class SetPodeCookieCommand : SignedValueCmdlet
 {
-    /// <summary><para type="description">The cookie's name.</para></summary>
-    [Parameter(Mandatory = true)]
-    [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
-
-    /// <summary><para type="description">The cookie's value.</para></summary>
-    [Parameter]
-    public string Value { get; set; } = "";
-
-    /// <summary><para type="description">A secret to sign the value with.</para></summary>
-    [Parameter]
-    public string? Secret { get; set; }
-
     /// <summary><para type="description">Seconds until the cookie expires.</para></summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
@@ -117,7 +104,7 @@ public sealed class SetPodeCookieCommand : PodeResponseCmdlet
     /// <inheritdoc/>
     protected override void EndProcessing()
     {
-        var value = Secret is { Length: > 0 } ? ValueSigner.Sign(Value, Secret) : Value;
+        var value = SignedValue;
         DateTime? expires = Discard ? DateTime.UnixEpoch
             : Duration > 0 ? DateTime.UtcNow.AddSeconds(Duration)
             : MyInvocation.BoundParameters.ContainsKey(nameof(ExpiryDate)) ? ExpiryDate.ToUniversalTime()
