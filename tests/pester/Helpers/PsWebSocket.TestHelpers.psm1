@@ -204,15 +204,23 @@ function Wait-TestServerOutput {
         $TimeoutSec = 20
     )
 
+    Wait-TestText -Read { Get-TestServerOutput $Server } -Pattern $Pattern -Count $Count -TimeoutSec $TimeoutSec -What 'the server'
+}
+
+<#
+    Reads text with -Read every 100 ms until it matches -Pattern -Count times; returns it. Fails
+    after -TimeoutSec, naming -What and showing the last text read.
+#>
+function Wait-TestText([scriptblock]$Read, [string]$Pattern, [int]$Count, [int]$TimeoutSec, [string]$What) {
     $deadline = [datetime]::UtcNow.AddSeconds($TimeoutSec)
     while ([datetime]::UtcNow -lt $deadline) {
-        $output = Get-TestServerOutput $Server
-        if ([regex]::Matches("$output", $Pattern).Count -ge $Count) {
-            return $output
+        $text = & $Read
+        if ([regex]::Matches("$text", $Pattern).Count -ge $Count) {
+            return $text
         }
         Start-Sleep -Milliseconds 100
     }
-    throw "the server did not write '$Pattern' $Count time(s) within $TimeoutSec s; it wrote: $output"
+    throw "$What did not show '$Pattern' $Count time(s) within $TimeoutSec s; it shows: $text"
 }
 
 <#
@@ -332,15 +340,8 @@ function Wait-TestFileContent {
         $TimeoutSec = 20
     )
 
-    $deadline = [datetime]::UtcNow.AddSeconds($TimeoutSec)
-    while ([datetime]::UtcNow -lt $deadline) {
-        $text = (Get-ChildItem -Path $Path -ErrorAction SilentlyContinue | Sort-Object Name | Get-Content -Raw) -join ''
-        if ([regex]::Matches("$text", $Pattern).Count -ge $Count) {
-            return $text
-        }
-        Start-Sleep -Milliseconds 100
-    }
-    throw "the files '$Path' did not hold '$Pattern' $Count time(s) within $TimeoutSec s; they hold: $text"
+    Wait-TestText -Read { (Get-ChildItem -Path $Path -ErrorAction SilentlyContinue | Sort-Object Name | Get-Content -Raw) -join '' } `
+        -Pattern $Pattern -Count $Count -TimeoutSec $TimeoutSec -What "the files '$Path'"
 }
 
 <# Opens a ClientWebSocket to a ws:// URL. #>
